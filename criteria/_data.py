@@ -1,0 +1,86 @@
+"""Shared plumbing for the criteria data files: a frozen base model and one clear error type.
+
+The data files in this package are written by hand. When one is wrong, the loader raises
+:class:`CriteriaDataError`, whose message names the file, the key path and what is wrong, instead of a
+raw pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+__all__ = ["CriteriaDataError", "Frozen", "parse_toml", "read_resource_text", "validate_data"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_PACKAGE = "criteria"
+
+
+class Frozen(BaseModel):
+    """Base for every criteria model: unknown keys are errors and loaded values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CriteriaDataError(ValueError):
+    """A criteria data file is missing, is not valid TOML/CSV, or does not match its model."""
+
+    def __init__(self, origin: str, problems: list[str]) -> None:
+        self.origin = origin
+        self.problems = problems
+        if len(problems) == 1:
+            text = f"{origin}: {problems[0]}"
+        else:
+            text = f"{origin}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
+        super().__init__(text)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """Render a pydantic error location as a TOML key path such as ``items[3].etsi[0].source``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _describe(err: ValidationError) -> list[str]:
+    """One plain line per validation problem."""
+    problems: list[str] = []
+    for e in err.errors(include_url=False):
+        where = _key_path(tuple(e["loc"]))
+        if e["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{where}'")
+        elif e["type"] == "missing":
+            problems.append(f"missing required key '{where}'")
+        else:
+            msg = str(e["msg"]).removeprefix("Value error, ")
+            problems.append(f"key '{where}': {msg}")
+    return problems
+
+
+def validate_data(origin: str, data: Any, model: type[M]) -> M:
+    """Validate parsed data against ``model``; any problem becomes one :class:`CriteriaDataError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise CriteriaDataError(origin, _describe(err)) from None
+
+
+def read_resource_text(name: str) -> str:
+    """Read a data file shipped in this package (works from a checkout and when installed)."""
+    try:
+        return files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CriteriaDataError(name, ["data file not found in the criteria package"]) from None
+
+
+def parse_toml(origin: str, text: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error becomes a :class:`CriteriaDataError` naming ``origin``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CriteriaDataError(origin, [f"TOML syntax error: {exc}"]) from None
