@@ -1,0 +1,46 @@
+"""The audit log's hash chain: each JSONL record carries the hash of the one before it.
+
+Editing, removing or reordering any line breaks the chain from that line on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def record_hash(record_without_hash: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(record_without_hash)).hexdigest()
+
+
+def verify_chain(path: Path) -> list[str]:
+    """Check every line of an audit log. Returns the problems found (none: intact)."""
+    problems: list[str] = []
+    prev = GENESIS
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        return [f"{path.name}: cannot be read ({exc.strerror})"]
+    for n, line in enumerate(lines, start=1):
+        try:
+            rec = json.loads(line)
+            claimed = rec.pop("hash")
+        except (ValueError, KeyError, AttributeError, TypeError):
+            problems.append(f"{path.name} line {n}: not a valid audit record")
+            break
+        if rec.get("prev") != prev:
+            problems.append(f"{path.name} line {n}: does not follow line {n - 1} (chain broken)")
+            break
+        if record_hash(rec) != claimed:
+            problems.append(f"{path.name} line {n}: content altered (hash mismatch)")
+            break
+        prev = claimed
+    return problems

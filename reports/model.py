@@ -1,0 +1,196 @@
+"""The result model: ``evaluation.json`` is this model, and every report is rendered from it alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class Record(BaseModel):
+    """Base for every output model: nothing unexpected is written or read back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Verdict(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+class Reason(StrEnum):
+    """Why a unit or item is INCONCLUSIVE. Each one is a reason the result cannot be trusted either way."""
+
+    DEVICE_UNREACHABLE = "device_unreachable"
+    LAB_EQUIPMENT_FAULT = "lab_equipment_fault"
+    HARNESS_ERROR = "harness_error"
+    MISSING_IXIT = "missing_ixit"
+    MISSING_TOOL = "missing_tool"
+    TIMEOUT = "timeout"
+    EVALUATOR_INPUT_PENDING = "evaluator_input_pending"
+    NO_VERDICT_RECORDED = "no_verdict_recorded"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    SCOPE_REFUSED = "scope_refused"
+    NOT_COVERED = "not_covered"
+
+
+class Statement(StrEnum):
+    CONFORMS = "conforms"
+    DOES_NOT_CONFORM = "does_not_conform"
+    CANNOT_BE_DETERMINED = "cannot_be_determined"
+
+
+class EvidenceRef(Record):
+    path: str = Field(description="Path relative to the run folder")
+    sha256: str
+    description: str = ""
+
+
+class UnitResult(Record):
+    """One test unit: exactly one verdict, with its rationale and evidence."""
+
+    nodeid: str
+    name: str
+    item: str
+    verdict: Verdict
+    reason: Reason | None = None
+    rationale: str
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+    started: datetime
+    finished: datetime
+
+
+class ItemResult(Record):
+    id: str
+    title_ja: str
+    title_en: str
+    evaluation: str
+    covered: bool = Field(description="Whether any procedure of this harness evaluates the item")
+    verdict: Verdict
+    reason: Reason | None = None
+    rationale: str
+    units: list[str] = Field(default_factory=list, description="nodeids of the item's units")
+
+
+class Overall(Record):
+    statement: Statement
+    decision_rule_id: str
+    decision_rule: str
+    counts: dict[Verdict, int]
+
+
+class InputFile(Record):
+    path: str
+    sha256: str
+
+
+class ToolVersion(Record):
+    name: str
+    path: str | None
+    version: str | None = Field(description="First line of the tool's version output; None if missing")
+
+
+class Environment(Record):
+    harness_version: str
+    git_commit: str | None
+    git_dirty: bool | None
+    python: str
+    platform: str
+    host: str
+    packages: dict[str, str | None]
+    tools: list[ToolVersion]
+
+
+class LabRecord(Record):
+    name: str
+    address: str
+    accreditation: str | None
+    location: str
+
+
+class EvaluatorRecord(Record):
+    id: str
+    name: str
+    role: str
+    qualification: str | None
+
+
+class EquipmentRecord(Record):
+    id: str
+    kind: str
+    model: str
+    serial: str
+    version: str | None
+    last_verified: str | None
+    verification_due: str | None
+    overdue: bool
+
+
+class Deviation(Record):
+    kind: Literal["overdue_equipment", "skipped_unit", "not_covered", "interrupted", "scope", "other"]
+    detail: str
+
+
+class NotApplicableClaim(Record):
+    item: str
+    justification: str
+
+
+class DeviceRecord(Record):
+    vendor: str
+    product_name: str
+    model_number: str
+    hardware_version: str
+    firmware_version: str
+    serial_numbers: list[str]
+    product_type: str
+    target_level: str
+
+
+class ScopeRecord(Record):
+    namespace: str | None
+    lab_interface: str
+    allowed_networks: list[str]
+    targets: list[str]
+    allowed: bool
+    detail: str
+
+
+class EvaluationRecord(Record):
+    """Everything about one evaluation run. Written as the run goes, so a crash leaves it consistent."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    report_id: str
+    state: Literal["running", "finished", "interrupted"]
+    criteria: str
+    lab: LabRecord
+    evaluator: EvaluatorRecord
+    customer: dict[str, str | None]
+    device: DeviceRecord
+    receipt: dict[str, str | None]
+    vendor_declarations: dict[str, Any] = Field(
+        description="The device profile (ICS/IXIT) as supplied by the vendor; secrets appear only as references"
+    )
+    profile: InputFile
+    lab_config: InputFile
+    environment: Environment
+    equipment_used: list[EquipmentRecord]
+    scope: ScopeRecord | None = None
+    deviations: list[Deviation] = Field(default_factory=list)
+    not_applicable: list[NotApplicableClaim] = Field(default_factory=list)
+    started: datetime
+    finished: datetime | None = None
+    units: list[UnitResult] = Field(default_factory=list)
+    unfinished_units: list[str] = Field(
+        default_factory=list, description="Collected units that have not recorded a result (yet)"
+    )
+    items: list[ItemResult] = Field(default_factory=list)
+    overall: Overall | None = None
+    exit_status: int | None = None

@@ -1,0 +1,87 @@
+"""The report register: unique report ids (lab prefix, year, sequence) and each report's status.
+
+SQLite by default, so that two runs started at once on one lab PC never get the same id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports.model import Record
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    report_id TEXT PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    status TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    UNIQUE (prefix, year, seq)
+);
+CREATE TABLE IF NOT EXISTS status_history (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    status TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+
+class RegisterEntry(Record):
+    report_id: str
+    created: datetime
+    status: str
+    folder: str
+
+
+class ReportRegister:
+    """A small wrapper around the register database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db, db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def allocate(self, prefix: str, folder_for: Path, who: str, when: datetime | None = None) -> str:
+        """Reserve the next report id for ``prefix`` this year; the folder is ``folder_for / id``."""
+        now = when or datetime.now(UTC)
+        with closing(self._connect()) as db:
+            # BEGIN IMMEDIATE takes the write lock first, so concurrent runs get consecutive ids.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM reports WHERE prefix = ? AND year = ?",
+                    (prefix, now.year),
+                ).fetchone()
+                seq = int(row[0]) + 1
+                report_id = f"{prefix}-{now.year}-{seq:04d}"
+                db.execute(
+                    "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (report_id, prefix, now.year, seq, now.isoformat(), "draft",
+                     str(folder_for / report_id)),
+                )
+                db.execute("INSERT INTO status_history VALUES (?, ?, ?, ?)",
+                           (report_id, "draft", who, now.isoformat()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return report_id
+
+    def get(self, report_id: str) -> RegisterEntry | None:
+        with closing(self._connect()) as db:
+            row = db.execute(
+                "SELECT report_id, created, status, folder FROM reports WHERE report_id = ?", (report_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return RegisterEntry(report_id=row[0], created=row[1], status=row[2], folder=row[3])
