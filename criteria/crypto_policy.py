@@ -56,9 +56,7 @@ PrimitiveStatus = Literal[
 ]
 """Placement of a primitive in the CRYPTREC list, as far as evidence supports it."""
 
-SuiteClass = Literal[
-    "forbidden", "core", "conditional", "cbc_sha2", "excluded", "legacy", "unlisted"
-]
+SuiteClass = Literal["forbidden", "core", "conditional", "cbc_sha2", "excluded", "legacy", "unlisted"]
 """Where a cipher suite falls in the DERIVED TLS policy (never an official CRYPTREC class)."""
 
 Strings = tuple[str, ...]
@@ -191,12 +189,13 @@ class TlsLevel(Frozen):
     def _unverified_lists_stay_empty(self) -> TlsLevel:
         if not self.cipher_suites_verified and (self.cipher_suites_tls13 or self.cipher_suites_tls12):
             raise ValueError(
-                f"{self.name_ja}: cipher_suites_verified is false, so the official suite lists must stay empty "
-                "(put fallback suites in [derived_tls_policy])"
+                f"{self.name_ja}: cipher_suites_verified is false, so the official suite lists "
+                "must stay empty (put fallback suites in [derived_tls_policy])"
             )
         if self.protocol_versions_verified is False and self.protocol_versions_allowed:
             raise ValueError(
-                f"{self.name_ja}: protocol_versions_verified is false, so protocol_versions_allowed must stay empty"
+                f"{self.name_ja}: protocol_versions_verified is false, "
+                "so protocol_versions_allowed must stay empty"
             )
         return self
 
@@ -236,7 +235,8 @@ class Tls(Frozen):
             for name in ("high", "recommended", "exception"):
                 if getattr(self.levels, name).cipher_suites_verified:
                     raise ValueError(
-                        f"levels.{name}.cipher_suites_verified is true but cipher_suites_official_found is false"
+                        f"levels.{name}.cipher_suites_verified is true "
+                        "but cipher_suites_official_found is false"
                     )
         return self
 
@@ -322,12 +322,23 @@ class CryptoPolicy(Frozen):
     derived_tls_policy: DerivedTlsPolicy
     derived_ssh_mapping: DerivedSshMapping
 
+    @model_validator(mode="after")
+    def _ssh_primitives_are_known(self) -> CryptoPolicy:
+        known = self.cryptrec_primitives.status
+        for group in ("kex", "host_key", "cipher", "mac"):
+            for algorithm, entry in getattr(self.derived_ssh_mapping, group).items():
+                for primitive in entry.cryptrec:
+                    if primitive not in known:
+                        raise ValueError(
+                            f"derived_ssh_mapping.{group}.{algorithm}: primitive {primitive!r} has no entry "
+                            "in [cryptrec_primitives.status]"
+                        )
+        return self
+
     @property
     def derived_tables(self) -> dict[str, DerivedTable]:
         """The tables that are our own construction, by key (a report must flag verdicts using them)."""
-        return {
-            name: value for name, value in self if isinstance(value, DerivedTable)
-        }
+        return {name: value for name, value in self if isinstance(value, DerivedTable)}
 
     def primitive_status(self, name: str) -> PrimitiveStatus:
         """List placement of a primitive; ``unverified`` for a name the file does not know."""
