@@ -34,15 +34,17 @@ def parse_credentials_csv(text: str, origin: str) -> tuple[str, tuple[Credential
 
     Values are kept byte-exact (no whitespace stripping): the empty field is an empty password.
     """
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith(_PROVENANCE_PREFIX):
+    # Split on "\n" only: str.splitlines() would also split on characters such as \x1e or \u2028.
+    first, _, rest = text.partition("\n")
+    if not first.startswith(_PROVENANCE_PREFIX):
         raise CriteriaDataError(origin, [f"first line must be a '{_PROVENANCE_PREFIX} …' provenance comment"])
-    provenance = lines[0].removeprefix("#").strip()
-    rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
-    if not rows or rows[0] != _COLUMNS:
+    provenance = first.removeprefix("#").strip()
+    reader = csv.reader(io.StringIO(rest, newline=""))
+    if next(reader, None) != _COLUMNS:
         raise CriteriaDataError(origin, [f"second line must be the header {','.join(_COLUMNS)}"])
     entries: list[Credential] = []
-    for lineno, row in enumerate(rows[1:], start=3):
+    for row in reader:
+        lineno = reader.line_num + 1  # the provenance line comes before what the reader sees
         if len(row) != len(_COLUMNS):
             raise CriteriaDataError(origin, [f"line {lineno}: expected 3 fields, got {len(row)}"])
         entry = dict(zip(_COLUMNS, row, strict=True))
