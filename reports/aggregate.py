@@ -22,7 +22,11 @@ def item_verdict(
     """Aggregate the units of one item. Returns (verdict, reason, rationale)."""
     if not units:
         if na_justification is not None:
-            return Verdict.NOT_APPLICABLE, None, f"Not applicable (vendor's justification): {na_justification}"
+            return (
+                Verdict.NOT_APPLICABLE,
+                None,
+                f"Not applicable (vendor's justification): {na_justification}",
+            )
         return Verdict.INCONCLUSIVE, Reason.NOT_COVERED, "No procedure evaluated this item."
     by = {v: [u for u in units if u.verdict is v] for v in Verdict}
     if by[Verdict.FAIL]:

@@ -166,7 +166,7 @@ class ScopeRecord(Record):
 class EvaluationRecord(Record):
     """Everything about one evaluation run. Written as the run goes, so a crash leaves it consistent."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     report_id: str
     state: Literal["running", "finished", "interrupted"]
     criteria: str
@@ -176,7 +176,7 @@ class EvaluationRecord(Record):
     device: DeviceRecord
     receipt: dict[str, str | None]
     vendor_declarations: dict[str, Any] = Field(
-        description="The device profile (ICS/IXIT) as supplied by the vendor; secrets appear only as references"
+        description="The device profile (ICS/IXIT) as supplied by the vendor; secrets only as references"
     )
     profile: InputFile
     lab_config: InputFile

@@ -66,11 +66,12 @@ class ReportRegister:
                 report_id = f"{prefix}-{now.year}-{seq:04d}"
                 db.execute(
                     "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (report_id, prefix, now.year, seq, now.isoformat(), "draft",
-                     str(folder_for / report_id)),
+                    (report_id, prefix, now.year, seq, now.isoformat(), "draft", str(folder_for / report_id)),
                 )
-                db.execute("INSERT INTO status_history VALUES (?, ?, ?, ?)",
-                           (report_id, "draft", who, now.isoformat()))
+                db.execute(
+                    "INSERT INTO status_history VALUES (?, ?, ?, ?)",
+                    (report_id, "draft", who, now.isoformat()),
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

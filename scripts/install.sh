@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what the harness needs on Debian 12, as root: Debian packages (tshark, iproute2, the
+# reference bench's QEMU and firmware packages), a virtual environment in .venv, and the harness
+# itself with its development extras. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[install] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "run as root: the reference bench needs network namespaces and Debian packages"; exit 1
+fi
+
+# Debian packages: the harness's own, plus the reference bench's list (refbench/apt-packages.txt).
+packages=(python3 python3-venv python3-dev gcc iproute2 tshark nmap procps git)
+if [ -f refbench/apt-packages.txt ]; then
+  while read -r p; do [ -n "$p" ] && [ "${p:0:1}" != "#" ] && packages+=("$p"); done < refbench/apt-packages.txt
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; the lab runs as root, so: no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The virtual environment, with Debian's Python 3.11 when present.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+if [ ! -x .venv/bin/python ]; then
+  say "creating the virtual environment .venv"
+  "$py" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing the harness into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
