@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from reports.manifest import Manifest, ManifestEntry, save_manifest, sha256_file, verify_manifest
 
 
@@ -52,3 +54,16 @@ def test_removed_and_added_files_are_detected(tmp_path: Path) -> None:
 def test_unreadable_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     assert verify_manifest(tmp_path)[0].startswith("manifest.json: cannot be read")
+
+
+def test_check_command_reports_intact_and_tampered_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reports.check import main
+
+    run = make_run(tmp_path)
+    (run / "audit.jsonl").write_text("")
+    assert main([str(run)]) == 1  # evaluation.json '{}' is not a record
+    out = capsys.readouterr().out
+    assert "evaluation.json: does not match the record model" in out
+    assert "audit.jsonl: present but not in the manifest" in out
