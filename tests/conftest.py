@@ -1,3 +1,3 @@
 """The harness's own test suite. pytester runs whole pytest sessions to test the plugin."""
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.netlab"]
