@@ -1,0 +1,1 @@
+"""Small real servers (real protocols, real libraries) started in the test 'dut' namespace."""
