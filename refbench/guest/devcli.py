@@ -1,3 +1,4 @@
+#!/usr/bin/python3.11 -IS
 """Restricted admin shell of the emulated device (login shell of 'admin' on SSH and the UART).
 
 It is not a general shell: it forwards each command line to ``deviced`` over a Unix socket that
