@@ -532,6 +532,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     server_version = "RB-100-httpd"
     sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base-class signature
