@@ -14,6 +14,7 @@ process dies.
 from __future__ import annotations
 
 import contextlib
+import glob
 import ipaddress
 import json
 import os
@@ -154,8 +155,6 @@ def check_prerequisites() -> None:
                       and not os.path.exists(f"/usr/sbin/{prog}")})
     if not os.path.exists("/usr/bin/python3.11"):
         missing.append("python3.11-minimal")
-    import glob
-
     if not glob.glob("/boot/vmlinuz-*-cloud-amd64"):
         missing.append("linux-image-cloud-amd64")
     if missing:
