@@ -26,6 +26,7 @@ import ssl
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -411,7 +412,9 @@ class ReferenceBench:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         if "weak_tls" in self.defects:
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
             ctx.set_ciphers("ALL:@SECLEVEL=0")
         raw = netns.netns_connect(self.info.lab_netns, self.info.dut_address, 443, timeout=3)
         with ctx.wrap_socket(raw, server_hostname=self.info.dut_address) as s:

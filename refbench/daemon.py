@@ -146,7 +146,7 @@ class Daemon:
             "qemu-system-x86_64", "-machine", "pc,accel=tcg", "-cpu", "qemu64", "-m", str(GUEST_MEMORY_MB),
             "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
             "-name", "jcsrb-device", "-kernel", str(self.cfg.kernel), "-initrd", str(self.cfg.initrd),
-            "-append", "console=ttyS0,115200 panic=1 loglevel=4",
+            "-append", "console=ttyS0,115200 panic=1",
             "-chardev", f"socket,id=uart0,path={r / 'uart.sock'},server=off", "-serial", "chardev:uart0",
             "-drive", f"file={self.cfg.flash_image},format=raw,if=virtio,cache=writeback",
             "-drive", f"file={self.cfg.otp_image},format=raw,if=virtio,readonly=on",

@@ -11,6 +11,7 @@ import json
 import socket
 import ssl
 import subprocess
+import warnings
 from typing import Any
 
 from refbench.bench import BenchInfo
@@ -23,7 +24,9 @@ def insecure_tls_context(*, legacy: bool = False) -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     if legacy:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.set_ciphers("ALL:@SECLEVEL=0")
     return ctx
 
@@ -145,3 +148,46 @@ def snmp(info: BenchInfo, op: str, value: int | None = None, *, version: str = "
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[4]} failed: {proc.stderr.strip()}")
     return proc.stdout.strip()
+
+
+def read_until(port: Any, patterns: tuple[bytes, ...], timeout: float) -> bytes:
+    """Read from a pyserial port until one of ``patterns`` appears (or the timeout passes)."""
+    import time
+
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        chunk = port.read(port.in_waiting or 1)
+        if chunk:
+            buf += chunk
+            if any(p in buf for p in patterns):
+                break
+    return buf
+
+
+def console_command(info: BenchInfo, password: str | None, command: str, timeout: float = 30.0) -> str:
+    """Log in on the UART (pyserial, like a USB-serial adapter), run one command, log out; returns the
+    transcript.  With ``password=None`` it only sends ENTER and the command (for a shell without login)."""
+    import serial
+
+    port = serial.serial_for_url(info.serial_url, baudrate=115200, timeout=0.2)
+    try:
+        port.reset_input_buffer()
+        out = b""
+        port.write(b"\r")
+        if password is not None:
+            out += read_until(port, (b"login: ",), timeout)
+            port.write(info.admin_user.encode() + b"\r")
+            out += read_until(port, (b"Password: ",), timeout)
+            port.write(password.encode() + b"\r")
+            out += read_until(port, (b"rb100> ", b"Login incorrect"), timeout)
+        else:
+            out += read_until(port, (b"# ", b"$ "), timeout)
+        port.write(command.encode() + b"\r")
+        out += read_until(port, (b"rb100> ", b"# "), timeout)
+        if password is not None:
+            port.write(b"exit\r")
+            out += read_until(port, (b"login: ",), 5)
+        return out.decode("utf-8", "replace")
+    finally:
+        port.close()

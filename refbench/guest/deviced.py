@@ -1048,6 +1048,8 @@ def main() -> None:
     log("deviced ready")
     with contextlib.suppress(OSError), open("/dev/kmsg", "w", encoding="utf-8") as km:
         km.write(f"<4>rb100: services up (firmware {DEV.firmware_version()})\n")
+    with contextlib.suppress(OSError), open("/proc/sys/kernel/printk", "w", encoding="ascii") as pk:
+        pk.write("4")  # why: full boot log on the UART, then only warnings so a console session stays readable
     DEV.ticker()
 
 
