@@ -70,12 +70,16 @@ class DaemonConfig(BaseModel):
 
 
 def proc_start_time(pid: int) -> str | None:
-    """Start time of a process (clock ticks since boot), to tell a live pid from a reused one."""
+    """Start time of a live process (clock ticks since boot), to tell it from a reused pid; None if the
+    process is gone or a zombie (killed but not yet reaped)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def pid_alive(pid: int | None, start: str | None) -> bool:

@@ -33,7 +33,7 @@ def insecure_tls_context(*, legacy: bool = False) -> ssl.SSLContext:
 
 class _NetnsHTTPS(http.client.HTTPSConnection):
     def __init__(self, netns: str, host: str, port: int, ctx: ssl.SSLContext | None, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ctx or insecure_tls_context())
+        super().__init__(host, port, timeout=timeout, context=ctx or insecure_tls_context(legacy=True))
         self._netns = netns
 
     def connect(self) -> None:
