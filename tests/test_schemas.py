@@ -174,9 +174,7 @@ def realistic_record() -> EvaluationRecord:
     units = [
         _unit("test_bruteforce_ssh", "S1.1-04", Verdict.PASS, 1),
         _unit("test_no_undeclared_ports", "S1.1-13", Verdict.FAIL, 5),
-        _unit(
-            "test_recovers_after_power_loss", "S1.1-14", Verdict.INCONCLUSIVE, 9, Reason.DEVICE_UNREACHABLE
-        ),
+        _unit("test_recovers_after_power_loss", "S1.1-14", Verdict.INCONCLUSIVE, 9, Reason.DEVICE_UNREACHABLE),
         _unit("test_update_signed", "S1.1-08", Verdict.NOT_APPLICABLE, 12),
     ]
     items = [
