@@ -365,6 +365,10 @@ class ReferenceBench:
         """Restore power (QEMU boots); use :meth:`wait_ready` to wait for services."""
         self._ctl({"op": "power", "state": "on"})
 
+    def power_reboot(self) -> None:
+        """PDU-style reboot: off, 2 s, on (returns at once)."""
+        self._ctl({"op": "power", "state": "reboot"})
+
     def power_cycle(self, off_seconds: float = 1.0, timeout: float = 60.0) -> float:
         """Off, wait, on, wait until ready; returns seconds from power-on to ready."""
         self.power_off()

@@ -90,8 +90,10 @@ def run(argv: list[str]) -> int:
         if a.cmd == "label":
             print(bench.info.label_file.read_text(), end="")
         elif a.cmd == "power":
-            {"on": bench.power_on, "off": bench.power_off,
-             "reboot": lambda: bench._ctl({"op": "power", "state": "reboot"})}[a.state]()
+            if a.state == "reboot":
+                bench.power_reboot()
+            else:
+                (bench.power_on if a.state == "on" else bench.power_off)()
         elif a.cmd == "link":
             (bench.link_up if a.state == "up" else bench.link_down)()
         elif a.cmd == "dump-flash":

@@ -206,16 +206,16 @@ def manufacture(unit_dir: Path, serial: str, defects: frozenset[str], *, ipv4: s
     otp_path = unit_dir / "otp.img"
     otp_path.write_bytes(blob + b"\0" * (OTP_SIZE - len(blob)))
     otp_path.chmod(0o600)
-    label = unit_dir / "label.txt"
-    lines = []
+    label_path = unit_dir / "label.txt"
+    lines: list[str] = []
     if "no_model_number" not in defects:
         lines.append(f"Model: {MODEL_NUMBER}")
     lines += ["Product: JC-STAR reference IoT device", f"Serial: {serial}", f"MAC: {mac}",
               f"Admin user: {ADMIN_USER}", f"Admin password: {password}", f"Firmware: {FIRMWARE_VERSION}"]
-    label.write_text("\n".join(lines) + "\n")
-    label.chmod(0o600)
+    label_path.write_text("\n".join(lines) + "\n")
+    label_path.chmod(0o600)
     return Unit(serial=serial, mac=mac, admin_user=ADMIN_USER, admin_password=password, flash_image=flash,
-                otp_image=otp_path, label_file=label)
+                otp_image=otp_path, label_file=label_path)
 
 
 def read_label(path: Path) -> dict[str, str]:

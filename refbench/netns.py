@@ -19,7 +19,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from refbench.config import (
@@ -27,7 +27,6 @@ from refbench.config import (
     DEVICE_HOST,
     DUT_NETNS,
     DUT_VETH,
-    IPV6_CANDIDATES,
     LAB_HOST,
     LAB_IF,
     LAB_NETNS,
@@ -77,7 +76,7 @@ def pick_subnet(routes: Iterable[dict[str, Any]], candidates: Iterable[str] = SU
     tried = []
     for cand in candidates:
         c = ipaddress.ip_network(cand)
-        clash = [str(n) for n in nets if n.version == c.version and n.overlaps(c)]  # type: ignore[arg-type]
+        clash = [str(n) for n in nets if n.version == c.version and n.overlaps(c)]
         if not clash:
             return cand
         tried.append(f"{cand} (overlaps host route {', '.join(clash)})")
@@ -170,10 +169,8 @@ def delete_namespaces(names: Iterable[str] | None = None) -> list[str]:
             if not pids:
                 break
             for pid in pids:
-                try:
+                with suppress(ProcessLookupError):
                     os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
             import time
 
             time.sleep(0.05)
@@ -187,7 +184,7 @@ def in_netns(name: str) -> Iterator[None]:
     """Switch the *calling thread* into a network namespace and back (sockets made inside stay there)."""
     libc = ctypes.CDLL(None, use_errno=True)
     with _setns_lock:
-        own = os.open(f"/proc/thread-self/ns/net", os.O_RDONLY)
+        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         try:
             target = os.open(f"/run/netns/{name}", os.O_RDONLY)
         except FileNotFoundError as exc:

@@ -11,7 +11,6 @@ Standard library only: the guest has a trimmed CPython and no site-packages.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import hmac
@@ -23,7 +22,6 @@ import re
 import secrets
 import shlex
 import socket
-import socketserver
 import ssl
 import subprocess
 import sys
@@ -39,7 +37,7 @@ with warnings.catch_warnings():
     import crypt  # why: the guest verifies SHA-512-crypt hashes that also /etc/shadow (sshd, login) uses
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fwformat  # noqa: E402  (copied next to this file in the image)
+import fwformat  # type: ignore[import-not-found,unused-ignore]
 
 FACTORY = "/factory"
 FWDIR = "/fw"
@@ -224,9 +222,8 @@ class Device:
 
     def apply_hostname(self, name: str) -> None:
         """Set the kernel host name (shown in the console login prompt)."""
-        with contextlib.suppress(OSError):
-            with open("/proc/sys/kernel/hostname", "w", encoding="ascii") as fh:
-                fh.write(name)
+        with contextlib.suppress(OSError), open("/proc/sys/kernel/hostname", "w", encoding="ascii") as fh:
+            fh.write(name)
 
     def userdata(self) -> dict[str, str]:
         """User data (notes and the Wi-Fi passphrase), secrets unsealed."""
@@ -537,7 +534,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.server_version
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base-class signature
+    def log_message(self, format: str, *args: Any) -> None:
         log("http " + (format % args))
 
     # -- helpers --
@@ -610,19 +607,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return str(self.client_address[0])
 
     # -- dispatch --
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self.dispatch("GET")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.dispatch("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.dispatch("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self.dispatch("PUT")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self.dispatch("DELETE")
 
     def dispatch(self, method: str) -> None:
@@ -1000,9 +997,8 @@ def setup_network() -> None:
     v4 = str(DEV.otp.get("ipv4", ""))
     v6 = DEV.otp.get("ipv6")
     for key, val in (("accept_dad", "0"), ("accept_ra", "0"), ("autoconf", "0")):
-        with contextlib.suppress(OSError):
-            with open(f"/proc/sys/net/ipv6/conf/eth0/{key}", "w", encoding="ascii") as fh:
-                fh.write(val)
+        with contextlib.suppress(OSError), open(f"/proc/sys/net/ipv6/conf/eth0/{key}", "w", encoding="ascii") as fh:
+            fh.write(val)
     run(["ip", "link", "set", "lo", "up"], check=False)
     run(["ip", "link", "set", "eth0", "up"], check=False)
     if v4:

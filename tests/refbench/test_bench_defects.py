@@ -14,6 +14,8 @@ import pytest
 from refbench import labclient as lc
 from refbench.bench import ReferenceBench
 from refbench.defects import DEFECTS
+from refbench.netns import netns_connect
+from refbench.updates import UpdateKind
 
 pytestmark = pytest.mark.bench
 
@@ -74,7 +76,7 @@ def test_weak_tls(bench: ReferenceBench) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         ctx.maximum_version = ssl.TLSVersion.TLSv1
-    raw = lc.netns_connect(bench.info.lab_netns, bench.info.dut_address, 443)
+    raw = netns_connect(bench.info.lab_netns, bench.info.dut_address, 443)
     with ctx.wrap_socket(raw) as s:
         name = s.cipher()[0]  # type: ignore[index]
         assert s.version() == "TLSv1" and name in ("AES128-SHA", "AES256-SHA")
@@ -102,8 +104,9 @@ def test_cleartext_telemetry(bench: ReferenceBench) -> None:
 
 def test_bad_updates_accepted(bench: ReferenceBench, tmp_path: Path) -> None:
     tok = lc.api_login(bench.info, "admin")
-    for kind in ("unsigned", "tampered", "wrong_key", "older"):
-        img = bench.build_update_image(kind, tmp_path / f"{kind}.bin")  # type: ignore[arg-type]
+    kinds: tuple[UpdateKind, ...] = ("unsigned", "tampered", "wrong_key", "older")
+    for kind in kinds:
+        img = bench.build_update_image(kind, tmp_path / f"{kind}.bin")
         st, _, body = lc.http_request(bench.info, "POST", "/api/v1/firmware", img.read_bytes(), token=tok)
         assert st == 200, (kind, body)
     st, _, body = lc.http_request(bench.info, "GET", "/api/v1/version", token=tok)
@@ -124,7 +127,7 @@ def test_settings_lost_on_power_loss(bench: ReferenceBench) -> None:
     tok = lc.api_login(info, "admin")
     assert lc.http_request(info, "PUT", "/api/v1/settings", {"hostname": "gone-after-cycle"}, token=tok)[0] == 200
     bench.power_cycle(off_seconds=0.5)
-    st, _, body = lc.http_request(info, "GET", "/api/v1/settings")
+    _st, _, body = lc.http_request(info, "GET", "/api/v1/settings")
     assert json.loads(body)["hostname"] == "refbench"
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from refbench import labclient as lc
 from refbench.bench import ReferenceBench
+from refbench.netns import netns_connect
 
 pytestmark = pytest.mark.bench
 
@@ -95,7 +96,7 @@ def test_https_strong_tls_and_auth(bench: ReferenceBench, password: str) -> None
         lc.http_request(info, "GET", "/model", ctx=old)
     tls12 = lc.insecure_tls_context()
     tls12.maximum_version = ssl.TLSVersion.TLSv1_2
-    raw = lc.netns_connect(info.lab_netns, info.dut_address, 443)
+    raw = netns_connect(info.lab_netns, info.dut_address, 443)
     with tls12.wrap_socket(raw) as s:
         name = s.cipher()[0]  # type: ignore[index]
         assert s.version() == "TLSv1.2" and name.startswith("ECDHE-") and ("GCM" in name or "CHACHA" in name)
@@ -103,7 +104,7 @@ def test_https_strong_tls_and_auth(bench: ReferenceBench, password: str) -> None
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    key = x509.load_der_x509_certificate(cert).public_key()
+    key = x509.load_der_x509_certificate(cert or b"").public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
 
 
@@ -173,9 +174,9 @@ def test_power_cycle_via_snmp_keeps_settings(bench: ReferenceBench, password: st
     lc.snmp(info, "set", 1, version="3")
     assert bench.wait_ready(60) < 30
     tok = lc.api_login(info, password)
-    st, _, body = lc.http_request(info, "GET", "/api/v1/settings", token=tok)
+    body = lc.http_request(info, "GET", "/api/v1/settings", token=tok)[2]
     assert json.loads(body)["hostname"] == "persist-me"
-    st, _, body = lc.http_request(info, "GET", "/api/v1/version", token=tok)
+    _st, _, body = lc.http_request(info, "GET", "/api/v1/version", token=tok)
     assert json.loads(body)["firmware_version"] != "1.0.0"  # the update from test_updates survived
 
 

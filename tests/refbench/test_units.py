@@ -17,7 +17,7 @@ from refbench.errors import BenchError
 from refbench.firmware import Tree
 from refbench.guest import fwformat
 from refbench.netns import addresses, pick_subnet
-from refbench.updates import UPDATE_KINDS, build_image, check_update
+from refbench.updates import UPDATE_KINDS, UpdateKind, build_image, check_update
 
 HOST_ROUTES = [
     {"dst": "default", "gateway": "192.0.2.1", "dev": "eth0"},
@@ -80,7 +80,7 @@ def test_parse_defects_forms() -> None:
 
 
 def test_unknown_defect_is_rejected_with_the_list() -> None:
-    with pytest.raises(BenchError, match="unknown defect.*telnet_enabld.*known:"):
+    with pytest.raises(BenchError, match=r"unknown defect.*telnet_enabld.*known:"):
         parse_defects("telnet_enabld")
 
 
@@ -111,8 +111,9 @@ def test_update_kinds_against_device_rule(keydir: Path, kind: str, accepted: boo
 
 def test_defective_device_rules(keydir: Path) -> None:
     pub = (keydir / "fw-signing.pub.pem").read_bytes()
-    for kind in ("tampered", "wrong_key", "unsigned"):
-        assert check_update(build_image(kind, keydir), pub, "1.0.0", verify_signature=False)[0]  # type: ignore[arg-type]
+    kinds: tuple[UpdateKind, ...] = ("tampered", "wrong_key", "unsigned")
+    for kind in kinds:
+        assert check_update(build_image(kind, keydir), pub, "1.0.0", verify_signature=False)[0]
     assert not check_update(build_image("truncated", keydir), pub, "1.0.0", verify_signature=False)[0]
     assert check_update(build_image("older", keydir), pub, "1.0.0", allow_rollback=True)[0]
 
@@ -177,7 +178,7 @@ def test_mac_is_stable_local_unicast() -> None:
 def test_mbr_layout() -> None:
     sector = manufacture.mbr([(2048, 8192), (10240, 16384)], 0x1234)
     assert sector[510:] == b"\x55\xaa"
-    status, _, ptype, _, start, count = struct.unpack_from("<B3sB3sII", sector, 446)
+    _status, _, ptype, _, start, count = struct.unpack_from("<B3sB3sII", sector, 446)
     assert (ptype, start, count) == (0x83, 2048, 8192)
     assert struct.unpack_from("<I", sector, 446 + 16 + 8)[0] == 10240
 
@@ -217,12 +218,16 @@ def test_label_parsing(tmp_path: Path) -> None:
 
 
 def test_prerequisite_message_names_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import glob
+    import os
+    import shutil
+
     import refbench.bench as bench
 
-    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
-    monkeypatch.setattr(bench.os.path, "exists", lambda p: False)
-    monkeypatch.setattr(bench.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr(bench.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os.path, "exists", lambda p: False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(BenchError) as ei:
         bench.check_prerequisites()
     msg = str(ei.value)
