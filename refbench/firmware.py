@@ -253,7 +253,15 @@ def build_firmware(cache: Path | None = None, *, force: bool = False) -> Firmwar
             shutil.rmtree(outdir)
         outdir.parent.mkdir(parents=True, exist_ok=True)
         tmp.rename(outdir)
+        _prune(outdir.parent, keep=outdir)
         return _load(outdir)
+
+
+def _prune(fwroot: Path, keep: Path, max_builds: int = 3) -> None:
+    """Keep only the newest few builds (each is ~30 MB)."""
+    builds = sorted((d for d in fwroot.iterdir() if d.is_dir() and d != keep), key=lambda d: d.stat().st_mtime)
+    for old in builds[: max(0, len(builds) - (max_builds - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _load(outdir: Path) -> Firmware:
