@@ -35,19 +35,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name, protocols in (("web_service", ("http", "https")), ("ssh_service", ("ssh",)),
                             ("telnet_service", ("telnet",))):
         if name in metafunc.fixturenames:
-            found: list[Service | None] = list(services_needing_auth(ev.profile, protocols)) if ev else []
-            values = found or [None]
-            metafunc.parametrize(name, values, ids=[s.name if s else "none" for s in values])
+            # One unit per declared service; none at all when the device declares no such service.
+            found = services_needing_auth(ev.profile, protocols) if ev else []
+            metafunc.parametrize(name, found, ids=[s.name for s in found])
 
 
 @pytest.mark.jcstar("S1.1-01")
 def test_web_management_requires_authentication(
-    unit: TestUnit, web_service: Service | None, profile: DeviceProfile, actions: ActionRunner,
+    unit: TestUnit, web_service: Service, profile: DeviceProfile, actions: ActionRunner,
     scope_guard: ScopeGuard, dut_address: str,
 ) -> None:
-    if web_service is None:
-        unit.not_applicable()
-        return
     client = WebClient(dut_address, web_service.port, web_service.tls, scope_guard)
     public = set(crawl(client, {}, ["/"]))
     probes = []
@@ -98,11 +95,8 @@ def ssh_none_auth(host: str, port: int, username: str, guard: ScopeGuard) -> tup
 
 @pytest.mark.jcstar("S1.1-01")
 def test_ssh_requires_authentication(
-    unit: TestUnit, ssh_service: Service | None, profile: DeviceProfile, scope_guard: ScopeGuard, dut_address: str
+    unit: TestUnit, ssh_service: Service, profile: DeviceProfile, scope_guard: ScopeGuard, dut_address: str
 ) -> None:
-    if ssh_service is None:
-        unit.not_applicable()
-        return
     users = sorted({a.username for a in profile.authentication if a.service == ssh_service.name and a.username}
                    | {"root"})
     findings = []
@@ -126,11 +120,8 @@ def test_ssh_requires_authentication(
 
 @pytest.mark.jcstar("S1.1-01")
 def test_telnet_requires_authentication(
-    unit: TestUnit, telnet_service: Service | None, scope_guard: ScopeGuard, dut_address: str
+    unit: TestUnit, telnet_service: Service, scope_guard: ScopeGuard, dut_address: str
 ) -> None:
-    if telnet_service is None:
-        unit.not_applicable()
-        return
     target = LoginTarget(mechanism=telnet_service.name, kind="telnet", host=dut_address, port=telnet_service.port,
                          username="root")
     a = attempt(target, "", scope_guard, label="empty password")

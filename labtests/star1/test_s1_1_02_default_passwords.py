@@ -33,14 +33,11 @@ def default_guesses(username: str | None) -> list[Guess]:
 @pytest.mark.jcstar("S1.1-02", timeout=3600)
 def test_no_known_default_credentials(
     unit: TestUnit,
-    network_login: AuthMechanism | None,
-    login_target: LoginTarget | None,
+    network_login: AuthMechanism,
+    login_target: LoginTarget,
     credentials: CredentialStore,
     scope_guard: ScopeGuard,
 ) -> None:
-    if network_login is None or login_target is None:
-        unit.not_applicable()
-        return
     guesses = default_guesses(network_login.username)
     claim = network_login.brute_force.attempts_before_lockout
     chunk = max(1, min(4, (claim or 5) - 1))

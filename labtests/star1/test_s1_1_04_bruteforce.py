@@ -52,14 +52,11 @@ def how(m: BruteForceMeasurement) -> str:
 @pytest.mark.jcstar("S1.1-04", timeout=3600)
 def test_guessing_rate_is_limited(
     unit: TestUnit,
-    network_login: AuthMechanism | None,
-    login_target: LoginTarget | None,
+    network_login: AuthMechanism,
+    login_target: LoginTarget,
     credentials: CredentialStore,
     scope_guard: ScopeGuard,
 ) -> None:
-    if network_login is None or login_target is None:
-        unit.not_applicable()
-        return
     limits, note = limits_from_criteria()
     m = measure(login_target, credentials.password(network_login), scope_guard, limits)
     save_curve(unit, m)
