@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import mmap
 import os
 import random
 import shutil
@@ -84,12 +83,16 @@ class FastWriter:
         self.fh.close()
 
 
-_ETH = bytes.fromhex("020000000002" "020000000001" "0800")
+_ETH = bytes.fromhex("0200000000020200000000010800")
 
 
-def _frame(src: bytes, dst: bytes, sport: int, dport: int, seq: int, ack: int, flags: int, payload: bytes) -> bytes:
+def _frame(
+    src: bytes, dst: bytes, sport: int, dport: int, seq: int, ack: int, flags: int, payload: bytes
+) -> bytes:
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 0, 0x4000, 64, 6, 0, src, dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 0x50, flags, 65535, 0, 0)
+    tcp = struct.pack(
+        "!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 0x50, flags, 65535, 0, 0
+    )
     return _ETH + ip + tcp + payload
 
 
@@ -100,7 +103,7 @@ class _Flow:
         self.client = bytes([10, 1, index // 250, 1 + index % 250])
         self.sport = 30000 + index
         self.kind = kind
-        self.port = {"https": 443, "http": 80, "mqtt": 1883, "random": 80}[kind]
+        self.port = {"https": 443, "http": 80, "mqtt": 1883, "bulk": 80}[kind]
         self.seq = [rnd.getrandbits(32), rnd.getrandbits(32)]  # next sequence number: client, server
         # (direction 0 = client to server, bytes, canary spans (start, end, occurrences), push offset)
         self.queue: list[tuple[int, bytes, list[tuple[int, int, int]], int]] = []
@@ -119,33 +122,49 @@ class DeviceTraffic:
         self.kind_mix = kind_mix
         pw, psk = CANARIES["admin-password"].encode(), CANARIES["wifi-psk"].encode()
         basic = base64.b64encode(f"{BASIC_USER}:{CANARIES['admin-password']}".encode())
-        form = b"POST /api/login HTTP/1.1\r\nHost: 10.2.0.1\r\nContent-Type: application/x-www-form-urlencoded"
-        form += b"\r\nContent-Length: %d\r\n\r\npassword=" % (len(b"password=") + len(pw) + len(b"&remember=1"))
+        form = (
+            b"POST /api/login HTTP/1.1\r\nHost: 10.2.0.1\r\nContent-Type: application/x-www-form-urlencoded"
+        )
+        form += b"\r\nContent-Length: %d\r\n\r\npassword=" % (
+            len(b"password=") + len(pw) + len(b"&remember=1")
+        )
         auth = b"GET /api/status HTTP/1.1\r\nHost: 10.2.0.1\r\nAuthorization: Basic "
         # (message, [(start, end, occurrences)]): a Basic header holds two occurrences, base64 of
         # "admin:<password>" and, aligned inside it, base64 of the password alone.
         self.secrets = [
             (form + pw + b"&remember=1", [(len(form), len(form) + len(pw), 1)]),
-            (auth + basic + b"\r\n\r\n", [(len(auth), len(auth) + 34, 1), (len(auth) + 8, len(auth) + 34, 1)]),
+            (
+                auth + basic + b"\r\n\r\n",
+                [(len(auth), len(auth) + 34, 1), (len(auth) + 8, len(auth) + 34, 1)],
+            ),
         ]
         self.psk = psk
+
+    def json_body(self, n: int) -> bytes:
+        """A REST answer of about n bytes: telemetry samples, as device web APIs send them."""
+        t0 = self.rnd.randrange(1 << 30)
+        sample = b'{"t": %d, "temp": %d.%d, "rssi": -%d, "state": "ok"}'
+        items = [sample % (t0 + i, 20 + i % 7, i % 10, 40 + i % 50) for i in range(max(1, n // 52))]
+        return b'{"device": "dut1", "samples": [' + b", ".join(items) + b"]}"
 
     def random(self, n: int) -> bytes:
         r = self.rnd.randrange(len(self.pool) - n)
         return self.pool[r : r + n]
 
     def kind(self, index: int) -> str:
-        if self.kind_mix == "random":
-            return "random"
+        if self.kind_mix == "bulk":
+            return "bulk"
         return ("https", "https", "http", "mqtt")[index % 4]
 
     def refill(self, f: _Flow) -> None:
         rnd = self.rnd
-        if f.kind == "random":
+        if f.kind == "bulk":
             f.queue.append((0, self.random(64 * 1024), [], 0))
             if rnd.random() < 0.25:
                 msg, spans = self.secrets[rnd.randrange(2)]
-                f.queue.append((0, msg, spans, 0))
+                # written in two pieces half of the time: the first piece is pushed out on its own
+                push = rnd.randrange(1, len(msg)) if rnd.random() < 0.5 else 0
+                f.queue.append((0, msg, spans, push))
         elif f.kind == "https":  # a firmware download: 16 KB application data records
             body = b"".join(b"\x17\x03\x03\x40\x00" + self.random(16384) for _ in range(8))
             f.queue.append((0, b"\x17\x03\x03\x00\x40" + self.random(64), [], 0))
@@ -154,9 +173,15 @@ class DeviceTraffic:
             if rnd.random() < 0.3:
                 msg, spans = self.secrets[rnd.randrange(2)]
             else:
-                msg, spans = b"GET /api/telemetry?since=%d HTTP/1.1\r\nHost: 10.2.0.1\r\n\r\n" % rnd.randrange(1 << 30), []
-            body = self.random(rnd.randrange(1000, 40000))
-            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n" % len(body)
+                msg, spans = (
+                    b"GET /api/telemetry?since=%d HTTP/1.1\r\nHost: 10.2.0.1\r\n\r\n"
+                    % rnd.randrange(1 << 30),
+                    [],
+                )
+            body = self.json_body(rnd.randrange(1000, 40000))
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(
+                body
+            )
             # a client writing its request in two pieces with TCP_NODELAY: the first piece is pushed
             push = rnd.randrange(1, len(msg)) if spans and rnd.random() < 0.5 else len(msg)
             f.queue.append((0, msg, spans, push))
@@ -168,7 +193,10 @@ class DeviceTraffic:
                     payload = pre + self.psk + b'"}}'
                     spans = [(len(pre), len(pre) + len(self.psk), 1)]
                 else:
-                    payload = b'{"t": %d, "temp": 21.5, "blob": "%s"}' % (rnd.randrange(1 << 30), self.random(600).hex().encode())
+                    payload = b'{"t": %d, "temp": 21.5, "blob": "%s"}' % (
+                        rnd.randrange(1 << 30),
+                        self.random(600).hex().encode(),
+                    )
                     spans = []
                 topic = b"dev/telemetry"
                 var = struct.pack("!H", len(topic)) + topic
@@ -230,7 +258,9 @@ def generate(path: Path, megabytes: int, fmt: str, traffic: str = "device", seed
                 f.queue.pop(0)
             if push and take == push:
                 break
-        src, dst, sport, dport = (f.client, server, f.sport, f.port) if direction == 0 else (server, f.client, f.port, f.sport)
+        src, dst, sport, dport = (
+            (f.client, server, f.sport, f.port) if direction == 0 else (server, f.client, f.port, f.sport)
+        )
         w.packet(_frame(src, dst, sport, dport, f.seq[direction], f.seq[1 - direction], 0x18, seg))
         f.seq[direction] += len(seg)
         planted.packets += 1
@@ -256,74 +286,94 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     return seconds, usage.ru_maxrss // 1024, text
 
 
+_PLAIN = """
+import mmap, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    for value in sys.argv[2:]:
+        i = mm.find(value.encode())
+        while i >= 0:
+            i = mm.find(value.encode(), i + 1)
+print(time.perf_counter() - start)
+"""
+
+
 def plain_search(path: Path) -> float:
-    start = time.perf_counter()
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        for value in CANARIES.values():
-            i = mm.find(value.encode())
-            while i >= 0:
-                i = mm.find(value.encode(), i + 1)
-    return time.perf_counter() - start
+    """A plain byte search of the file for each canary (in a child: this process stays small, so the
+    children's peak memory measured by wait4 is their own)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PLAIN, str(path), *CANARIES.values()],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout)
 
 
-def run(sizes: list[int], fmt: str, keep: Path | None) -> list[dict[str, object]]:
+def run(sizes: list[int], fmt: str, traffic: list[str], keep: Path | None) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    tshark = shutil.which("tshark")
-    credential = f"{BASIC_USER}:{CANARIES['admin-password']}"
-    for mb in sizes:
-        with tempfile.TemporaryDirectory(prefix="bench-capture-", dir=keep) as tmp:
-            path = Path(tmp) / f"bench-{mb}mb.{fmt}"
-            t0 = time.perf_counter()
-            planted = generate(path, mb, fmt)
-            gen = time.perf_counter() - t0
-            size = path.stat().st_size
-            env = dict(os.environ)
-            env.update({f"BENCH_CANARY_{i}": v for i, v in enumerate(CANARIES.values())})
-            env["BENCH_BASIC"] = credential
-            specs = [f"--canary={n}=BENCH_CANARY_{i}" for i, n in enumerate(CANARIES)]
-            specs.append("--canary=basic-auth=BENCH_BASIC")
-            ours_argv = [sys.executable, "-m", "fixtures.net.capture_analysis", str(path), "--summary", *specs]
-            grep_s = plain_search(path)  # also warms the page cache for both tools alike
-            ours_s, ours_mb, text = measure(ours_argv, env)
-            totals = json.loads(text)["totals"]
-            row: dict[str, object] = {
-                "size_mb": round(size / 1e6), "packets": planted.packets, "flows": planted.flows,
-                "planted_whole": planted.whole, "planted_split": planted.split,
-                "whole_messages": planted.whole_messages, "generate_s": round(gen, 1),
-                "ours_s": round(ours_s, 2), "ours_peak_mb": ours_mb, "ours_hits": totals["hits"],
-                "ours_split_hits": totals["split_hits"], "plain_search_s": round(grep_s, 2),
-            }  # fmt: skip
-            if tshark:
-                token = base64.b64encode(credential.encode()).decode()
-                expr = " || ".join(f'frame contains "{v}"' for v in [*CANARIES.values(), token])
-                ts_s, ts_mb, ts_out = measure([tshark, "-r", str(path), "-n", "-Y", expr])
-                row.update(tshark_s=round(ts_s, 2), tshark_peak_mb=ts_mb, tshark_frames=len(ts_out.splitlines()))
-            rows.append(row)
+    for kind in traffic:
+        for mb in sizes:
+            rows.append(run_one(mb, fmt, kind, keep))
+            print(table(rows[-1:], header=len(rows) == 1), flush=True)
     return rows
 
 
-def table(rows: list[dict[str, object]]) -> str:
+def run_one(mb: int, fmt: str, traffic: str, keep: Path | None) -> dict[str, object]:
+    """Generate one capture, measure both tools on it, delete it."""
+    tshark = shutil.which("tshark")
+    credential = f"{BASIC_USER}:{CANARIES['admin-password']}"
+    with tempfile.TemporaryDirectory(prefix="bench-capture-", dir=keep) as tmp:
+        path = Path(tmp) / f"bench-{mb}mb.{fmt}"
+        t0 = time.perf_counter()
+        planted = generate(path, mb, fmt, traffic)
+        gen = time.perf_counter() - t0
+        size = path.stat().st_size
+        env = dict(os.environ)
+        env.update({f"BENCH_CANARY_{i}": v for i, v in enumerate(CANARIES.values())})
+        env["BENCH_BASIC"] = credential
+        specs = [f"--canary={n}=BENCH_CANARY_{i}" for i, n in enumerate(CANARIES)]
+        specs.append("--canary=basic-auth=BENCH_BASIC")
+        ours_argv = [sys.executable, "-m", "fixtures.net.capture_analysis", str(path), "--summary", *specs]
+        grep_s = plain_search(path)  # also warms the page cache for both tools alike
+        ours_s, ours_mb, text = measure(ours_argv, env)
+        totals = json.loads(text)["totals"]
+        row: dict[str, object] = {
+            "traffic": traffic, "size_mb": round(size / 1e6), "packets": planted.packets,
+            "flows": planted.flows, "planted_whole": planted.whole, "planted_split": planted.split,
+            "whole_messages": planted.whole_messages, "generate_s": round(gen, 1),
+            "ours_s": round(ours_s, 2), "ours_peak_mb": ours_mb, "ours_hits": totals["hits"],
+            "ours_split_hits": totals["split_hits"], "plain_search_s": round(grep_s, 2),
+        }  # fmt: skip
+        if tshark:
+            token = base64.b64encode(credential.encode()).decode()
+            expr = " || ".join(f'frame contains "{v}"' for v in [*CANARIES.values(), token])
+            ts_s, ts_mb, ts_out = measure([tshark, "-r", str(path), "-n", "-Y", expr])
+            row.update(tshark_s=round(ts_s, 2), tshark_peak_mb=ts_mb, tshark_frames=len(ts_out.splitlines()))
+        return row
+
+
+def table(rows: list[dict[str, object]], header: bool = True) -> str:
     """Side by side: size, planted canaries, then time / peak RSS / found for each tool."""
-    head = (
-        f"{'file':>6} {'packets':>8} {'planted':>16} | {'ours s':>6} {'MB':>4} {'found':>11} | "
-        f"{'tshark s':>8} {'MB':>4} {'frames':>6} {'split':>5} | {'faster':>6} | {'grep s':>6}"
-    )
-    lines = [head, "-" * len(head)]
+    cols = [
+        ("traffic", 7), ("file", 6), ("packets", 8), ("planted", 16), ("|", 1), ("ours s", 6), ("MB", 4),
+        ("found", 11), ("|", 1), ("tshark s", 8), ("MB", 4), ("frames", 6), ("split", 5), ("|", 1),
+        ("faster", 6), ("|", 1), ("grep s", 6),
+    ]  # fmt: skip
+    head = " ".join(f"{name:>{w}}" for name, w in cols)
+    lines = [head, "-" * len(head)] if header else []
     for r in rows:
         ts = r.get("tshark_s")
-        speed = f"{float(str(ts)) / float(str(r['ours_s'])):.1f}x" if ts is not None else "n/a"
-        planted = f"{r['planted_whole']} + {r['planted_split']} split"
-        found = f"{r['ours_hits']} ({r['ours_split_hits']} s)"
-        lines.append(
-            f"{r['size_mb']:>4}MB {r['packets']:>8} {planted:>16} | {r['ours_s']:>6} {r['ours_peak_mb']:>4} "
-            f"{found:>11} | {r.get('tshark_s', '-'):>8} {r.get('tshark_peak_mb', '-'):>4} "
-            f"{r.get('tshark_frames', '-'):>6} {0 if ts is not None else '-':>5} | {speed:>6} | "
-            f"{r['plain_search_s']:>6}"
-        )
-    lines.append(
-        "planted: canary occurrences inside one segment + cut across segments; found: our hits (split ones); "
-        "frames: frames tshark matched (it cannot match a split canary)"
-    )
+        cells = [
+            r["traffic"], f"{r['size_mb']}MB", r["packets"],
+            f"{r['planted_whole']} + {r['planted_split']} split", "|",
+            r["ours_s"], r["ours_peak_mb"], f"{r['ours_hits']} ({r['ours_split_hits']} s)", "|",
+            r.get("tshark_s", "-"), r.get("tshark_peak_mb", "-"), r.get("tshark_frames", "-"),
+            0 if ts is not None else "-", "|",
+            f"{float(str(ts)) / float(str(r['ours_s'])):.1f}x" if ts is not None else "n/a", "|",
+            r["plain_search_s"],
+        ]  # fmt: skip
+        lines.append(" ".join(f"{c!s:>{w}}" for c, (_n, w) in zip(cells, cols, strict=True)))
     return "\n".join(lines)
 
 
@@ -331,11 +381,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,300", help="capture sizes in MB, comma-separated")
     ap.add_argument("--format", default="pcapng", choices=["pcap", "pcapng"])
-    ap.add_argument("--keep", type=Path, default=None, help="folder for the temporary files (default: system temp)")
+    ap.add_argument(
+        "--keep", type=Path, default=None, help="folder for the temporary files (default: system temp)"
+    )
+    ap.add_argument(
+        "--traffic", default="device,bulk", help="device (HTTPS, HTTP JSON API, MQTT) and/or bulk"
+    )
     ap.add_argument("--json", action="store_true", help="also print the rows as JSON")
     args = ap.parse_args()
-    rows = run([int(s) for s in args.sizes.split(",")], args.format, args.keep)
-    print(table(rows))
+    rows = run([int(s) for s in args.sizes.split(",")], args.format, args.traffic.split(","), args.keep)
+    print(
+        "planted: canary occurrences inside one segment + cut across segments; found: our hits (split);\n"
+        "frames: frames tshark matched (it cannot match a split canary); MB: peak resident memory"
+    )
     if args.json:
         print(json.dumps(rows, indent=1))
     return 0
