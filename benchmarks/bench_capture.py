@@ -273,6 +273,13 @@ def generate(path: Path, megabytes: int, fmt: str, traffic: str = "device", seed
     return planted
 
 
+def measure_median(argv: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run argv ``repeat`` times: the median wall time, the largest peak RSS, the last stdout."""
+    runs = [measure(argv, env) for _ in range(max(1, repeat))]
+    times = sorted(r[0] for r in runs)
+    return times[len(times) // 2], max(r[1] for r in runs), runs[-1][2]
+
+
 def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Run argv; return (wall seconds, peak RSS in MB of that child, stdout)."""
     with tempfile.TemporaryFile() as out:
@@ -310,16 +317,18 @@ def plain_search(path: Path) -> float:
     return float(out.stdout)
 
 
-def run(sizes: list[int], fmt: str, traffic: list[str], keep: Path | None) -> list[dict[str, object]]:
+def run(
+    sizes: list[int], fmt: str, traffic: list[str], keep: Path | None, repeat: int
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind in traffic:
         for mb in sizes:
-            rows.append(run_one(mb, fmt, kind, keep))
+            rows.append(run_one(mb, fmt, kind, keep, repeat))
             print(table(rows[-1:], header=len(rows) == 1), flush=True)
     return rows
 
 
-def run_one(mb: int, fmt: str, traffic: str, keep: Path | None) -> dict[str, object]:
+def run_one(mb: int, fmt: str, traffic: str, keep: Path | None, repeat: int) -> dict[str, object]:
     """Generate one capture, measure both tools on it, delete it."""
     tshark = shutil.which("tshark")
     credential = f"{BASIC_USER}:{CANARIES['admin-password']}"
@@ -336,7 +345,7 @@ def run_one(mb: int, fmt: str, traffic: str, keep: Path | None) -> dict[str, obj
         specs.append("--canary=basic-auth=BENCH_BASIC")
         ours_argv = [sys.executable, "-m", "fixtures.net.capture_analysis", str(path), "--summary", *specs]
         grep_s = plain_search(path)  # also warms the page cache for both tools alike
-        ours_s, ours_mb, text = measure(ours_argv, env)
+        ours_s, ours_mb, text = measure_median(ours_argv, repeat, env)
         totals = json.loads(text)["totals"]
         row: dict[str, object] = {
             "traffic": traffic, "size_mb": round(size / 1e6), "packets": planted.packets,
@@ -348,7 +357,7 @@ def run_one(mb: int, fmt: str, traffic: str, keep: Path | None) -> dict[str, obj
         if tshark:
             token = base64.b64encode(credential.encode()).decode()
             expr = " || ".join(f'frame contains "{v}"' for v in [*CANARIES.values(), token])
-            ts_s, ts_mb, ts_out = measure([tshark, "-r", str(path), "-n", "-Y", expr])
+            ts_s, ts_mb, ts_out = measure_median([tshark, "-r", str(path), "-n", "-Y", expr], repeat)
             row.update(tshark_s=round(ts_s, 2), tshark_peak_mb=ts_mb, tshark_frames=len(ts_out.splitlines()))
         return row
 
@@ -388,11 +397,14 @@ def main() -> int:
         "--traffic", default="device,bulk", help="device (HTTPS, HTTP JSON API, MQTT) and/or bulk"
     )
     ap.add_argument("--json", action="store_true", help="also print the rows as JSON")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each tool per file; the median is shown")
     args = ap.parse_args()
-    rows = run([int(s) for s in args.sizes.split(",")], args.format, args.traffic.split(","), args.keep)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = run(sizes, args.format, args.traffic.split(","), args.keep, args.repeat)
     print(
         "planted: canary occurrences inside one segment + cut across segments; found: our hits (split);\n"
-        "frames: frames tshark matched (it cannot match a split canary); MB: peak resident memory"
+        "frames: frames tshark matched (it cannot match a split canary); s: median wall time; MB: peak\n"
+        "resident memory (ours: the larger of the analysis process and its search helper process)"
     )
     if args.json:
         print(json.dumps(rows, indent=1))
