@@ -39,6 +39,11 @@ SERVERS = {
         "sha1",
         ("-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"),
     ),
+    "legacy (TLS1.0-1.2, NULL and anon too)": (
+        "rsa:1024",
+        "sha1",
+        ("-no_tls1_3", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"),
+    ),
 }
 
 
