@@ -64,7 +64,7 @@ DEFECTS: dict[str, Defect] = {d.name: d for d in (
     Defect(name="uart_root_shell", description="root shell on the UART without login",
            fails=("S1.1-01", "S1.1-13")),
     Defect(name="http_cleartext_admin", description="the full web admin and REST API also on plain HTTP port 80",
-           fails=("S1.1-12",)),
+           fails=("S1.1-12", "S1.1-13")),  # port 80 is also an undeclared open port
     Defect(name="weak_tls",
            description="HTTPS with TLS 1.0-1.2, only AES-CBC-SHA1 static-RSA suites (no forward secrecy), "
                        "RSA-1024 key", fails=("S1.1-12",)),

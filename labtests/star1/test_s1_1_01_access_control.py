@@ -14,6 +14,7 @@ import paramiko
 import pytest
 
 from fixtures.actions import ActionRunner
+from fixtures.device_fixtures import Discovered
 from fixtures.net.logins import LoginTarget, Outcome, attempt
 from fixtures.net.webaccess import WebClient, crawl, probe_paths
 from fixtures.profile import DeviceProfile, HttpAction, Service
@@ -132,3 +133,40 @@ def test_telnet_requires_authentication(
         unit.passed(f"{telnet_service.name}: login required")
     else:
         raise DeviceUnreachable(f"{telnet_service.name}: {a.outcome.value}, {a.detail}")
+
+
+PROMPT_END = ("> ", "# ", "$ ", ">", "#", "$")
+
+
+def open_console(banner: str) -> bool:
+    """A banner that ends in a command prompt without having asked for credentials."""
+    text = banner.strip("\r\n\0 ")
+    lowered = banner.lower()
+    return text.endswith(PROMPT_END) and "login" not in lowered and "password" not in lowered
+
+
+@pytest.mark.jcstar("S1.1-01")
+def test_discovered_services_require_authentication(
+    unit: TestUnit, discovery: Discovered, profile: DeviceProfile, scope_guard: ScopeGuard
+) -> None:
+    unit.cite(discovery.evidence)
+    declared = {s.port for s in profile.services if s.transport == "tcp"}
+    problems, checked = [], []
+    for info in discovery.result.services:
+        if info.port in declared:
+            continue  # declared services have their own units above
+        checked.append(f"{info.address} {info.port}/tcp ({info.protocol})")
+        if info.protocol == "telnet":
+            target = LoginTarget(mechanism=f"port {info.port}", kind="telnet", host=info.address, port=info.port,
+                                 username="root")
+            a = attempt(target, "", scope_guard, label="empty password")
+            if a.outcome is Outcome.ACCEPTED:
+                problems.append(f"{info.address} {info.port}/tcp: telnet shell without a password")
+        elif open_console(info.banner):
+            problems.append(f"{info.address} {info.port}/tcp: a command prompt without any login "
+                            f"({info.banner.strip()[:120]!r})")
+    if problems:
+        unit.failed("undeclared interfaces usable without authentication: " + "; ".join(problems))
+    else:
+        unit.passed("no undeclared service offers access without authentication"
+                    + (f" (checked {', '.join(checked)})" if checked else " (none found)"))
