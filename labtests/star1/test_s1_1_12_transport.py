@@ -8,10 +8,19 @@ credentials in cleartext (telnet, FTP, plain HTTP admin) fail wherever discovery
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from fixtures.device_fixtures import Discovered
+from fixtures.actions import ActionRunner
+from fixtures.credentials import CredentialStore
+from fixtures.device_fixtures import Discovered, network_mechanisms
+from fixtures.net.canary import new_canary
+from fixtures.net.capture import Capture
+from fixtures.net.capture_analysis import analyze_capture, assess
 from fixtures.net.crypto_judge import judge_ssh, judge_tls, overall
+from fixtures.net.endpoint import LabEndpoint
+from fixtures.net.logins import attempt, target_for
 from fixtures.net.ssh_audit import assess_ssh
 from fixtures.net.tls_probe import assess_tls
 from fixtures.net.webaccess import WebClient
@@ -19,7 +28,7 @@ from fixtures.profile import DeviceProfile, Service
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
-from reports.model import Reason
+from reports.model import Reason, Verdict
 
 CLEARTEXT_LOGIN = {"telnet": "telnet", "ftp": "FTP"}
 
@@ -114,3 +123,58 @@ def test_no_cleartext_login_or_management(
         unit.failed("credentials or management in cleartext: " + "; ".join(dict.fromkeys(problems)))
     else:
         unit.passed("no open port carries logins or management in cleartext (telnet, FTP or plain HTTP)")
+
+
+OBSERVE_SECONDS = 25.0  # long enough for periodic telemetry (the reference device reports every 10 s)
+
+
+@pytest.mark.jcstar("S1.1-12", timeout=900)
+def test_no_protected_data_in_cleartext(
+    unit: TestUnit, profile: DeviceProfile, actions: ActionRunner, credentials: CredentialStore,
+    evaluation: EvaluationSession, scope_guard: ScopeGuard, dut_address: str,
+) -> None:
+    """Plant canaries (a setting, a new password), let the device work (logins, its own connections to
+    a lab endpoint), capture everything with tshark, and search the reassembled streams."""
+    setting = new_canary("setting value (hostname)", 16, prefix="jcs")
+    password = new_canary("admin password", 16, prefix="Jc9-")
+    canaries = [setting, password]
+    logins = network_mechanisms(profile)
+    path = unit.folder / "capture.pcapng"
+    steps = []
+    with LabEndpoint(profile.outbound, scope_guard.targets) as endpoint, \
+            Capture(evaluation.lab.network.lab_interface, scope_guard.targets, path, audit=evaluation.audit) as cap:
+        if actions.declared("set_setting"):
+            steps.append(f"set_setting: {actions.run('set_setting', value=str(setting.value)).status}")
+        if actions.declared("change_password") and logins and logins[0].credential is not None:
+            first = logins[0]
+            assert first.credential is not None
+            old = credentials.password(first)
+            result = actions.run("change_password", current_password=old, new_password=str(password.value))
+            steps.append(f"change_password: {result.status}")
+            if result.ok:
+                credentials.update(first.credential, str(password.value))
+        for mech in logins:
+            a = attempt(target_for(mech, profile, dut_address), credentials.password(mech), scope_guard,
+                        label="current password")
+            steps.append(f"login {mech.id}: {a.outcome.value}")
+        time.sleep(OBSERVE_SECONDS)
+    unit.register(path, "everything the device sent and received during the operations (tshark, pcapng)")
+    analysis = analyze_capture(path, canaries)
+    unit.save_text("capture-analysis.json", analysis.model_dump_json(indent=2), "flows, canary hits, leaks")
+    unit.save_text("operations.txt", "\n".join(steps + [f"endpoint: {r}" for r in endpoint.received]) + "\n",
+                   "what was done during the capture")
+    verdict = assess(analysis, capture_complete=cap.complete)
+    device_cleartext = [
+        f for f in analysis.flows
+        if f.key.client in scope_guard.targets and not f.encrypted and f.bytes_client_to_server > 0
+    ]
+    if verdict.verdict is Verdict.FAIL or device_cleartext:
+        parts = [verdict.rationale] if verdict.verdict is Verdict.FAIL else []
+        parts += [f"the device sent {f.bytes_client_to_server} bytes in cleartext on {f.key} ({f.protocol})"
+                  for f in device_cleartext]
+        unit.failed("; ".join(parts))
+    elif verdict.verdict is Verdict.PASS:
+        unit.passed(f"{verdict.rationale}; operations: {', '.join(steps)}; the device's own connections "
+                    f"({', '.join(o.name for o in profile.outbound) or 'none declared'}) were encrypted")
+    else:
+        unit.inconclusive(verdict.reason or Reason.LAB_EQUIPMENT_FAULT, verdict.rationale)
