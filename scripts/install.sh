@@ -12,7 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Debian packages: the harness's own, plus the reference bench's list (refbench/apt-packages.txt).
-packages=(python3 python3-venv python3-dev gcc iproute2 tshark nmap procps git)
+# tshark and nmap for the procedures; openssh-server, dropbear-bin, testssl.sh and ssh-audit are the
+# real servers and reference tools the test suite compares against.
+packages=(python3 python3-venv python3-dev gcc iproute2 tshark nmap procps git
+          openssh-server dropbear-bin testssl.sh ssh-audit)
 if [ -f refbench/apt-packages.txt ]; then
   while read -r p; do [ -n "$p" ] && [ "${p:0:1}" != "#" ] && packages+=("$p"); done < refbench/apt-packages.txt
 fi
@@ -26,7 +29,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   # tshark asks whether non-root users may capture; the lab runs as root, so: no.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Never start a service while installing (openssh-server would start an sshd on the host):
+  # policy-rc.d exit 101 tells the maintainer scripts "not allowed".
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; own_policy=1; fi
+  status=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi
+  if [ "$status" != 0 ]; then say "apt-get install failed (status $status)"; exit "$status"; fi
 fi
 
 # The virtual environment, with Debian's Python 3.11 when present.
