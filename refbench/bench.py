@@ -385,33 +385,40 @@ class ReferenceBench:
         self._ctl({"op": "link", "up": True})
 
     def wait_ready(self, timeout: float = 60.0) -> float:
-        """Wait until SSH answers with a banner and HTTPS completes a request; returns seconds waited."""
+        """Wait until SSH answers with a banner and HTTPS completes a request, over IPv4 and IPv6.
+
+        Returns seconds waited.  Both address families count: a device that answers only on one of
+        them is not ready (the profiles declare both, and a procedure would find the other one dead).
+        """
         t0 = time.monotonic()
         deadline = t0 + timeout
-        ssh_ok = https_ok = False
+        hosts = [self.info.dut_address] + ([self.info.dut_ipv6] if self.info.dut_ipv6 else [])
+        pending = [(svc, host) for host in hosts for svc in ("ssh", "https")]
         last_err = ""
         while time.monotonic() < deadline:
             try:
-                if not ssh_ok:
-                    ssh_ok = self._probe_ssh()
-                if ssh_ok and not https_ok:
-                    https_ok = self._probe_https()
-                if ssh_ok and https_ok:
+                while pending:
+                    svc, host = pending[0]
+                    if not (self._probe_ssh(host) if svc == "ssh" else self._probe_https(host)):
+                        break
+                    pending.pop(0)
+                if not pending:
                     return time.monotonic() - t0
             except (OSError, ssl.SSLError) as exc:
-                last_err = f"{type(exc).__name__}: {exc}"
+                last_err = f"{pending[0][0]} on {pending[0][1]}: {type(exc).__name__}: {exc}"
             st = self.status()
             if not st["device_on"] and st["outlets"].get(str(self.info.pdu_outlet)) == 2:
                 raise BenchError("the device is powered off (PDU outlet off); power it on first")
             time.sleep(0.2)
-        raise BenchError(f"the device was not ready within {timeout:.0f} s (ssh={ssh_ok}, https={https_ok}, "
-                         f"last error: {last_err}); see the console log {self.info.uart_log}")
+        waiting = ", ".join(f"{svc} on {host}" for svc, host in pending)
+        raise BenchError(f"the device was not ready within {timeout:.0f} s (no answer from {waiting}; last error: "
+                         f"{last_err or 'none'}); see the console log {self.info.uart_log}")
 
-    def _probe_ssh(self) -> bool:
-        with netns.netns_connect(self.info.lab_netns, self.info.dut_address, 22, timeout=2) as s:
+    def _probe_ssh(self, host: str) -> bool:
+        with netns.netns_connect(self.info.lab_netns, host, 22, timeout=2) as s:
             return s.recv(64).startswith(b"SSH-2.0")
 
-    def _probe_https(self) -> bool:
+    def _probe_https(self, host: str) -> bool:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -420,8 +427,8 @@ class ReferenceBench:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 ctx.minimum_version = ssl.TLSVersion.TLSv1
             ctx.set_ciphers("ALL:@SECLEVEL=0")
-        raw = netns.netns_connect(self.info.lab_netns, self.info.dut_address, 443, timeout=3)
-        with ctx.wrap_socket(raw, server_hostname=self.info.dut_address) as s:
+        raw = netns.netns_connect(self.info.lab_netns, host, 443, timeout=3)
+        with ctx.wrap_socket(raw, server_hostname=host) as s:
             s.sendall(b"GET /api/v1/model HTTP/1.1\r\nHost: dut\r\nConnection: close\r\n\r\n")
             return s.recv(64).startswith(b"HTTP/1.1 ")
 

@@ -14,6 +14,10 @@ SUBNET_CANDIDATES: tuple[str, ...] = ("203.0.113.0/24", "198.51.100.0/24")
 IPV6_CANDIDATES: tuple[str, ...] = ("2001:db8:4a53:1::/64", "2001:db8:4a53:2::/64")
 DEVICE_HOST = 10
 LAB_HOST = 1
+# IPv6 hosts: ::10 and ::1, the same digits as .10 and .1 (what FACTS.md and the device profiles
+# declare).  Not DEVICE_HOST: network_address + 10 is ::a, an address nobody declares or probes.
+DEVICE_HOST6 = 0x10
+LAB_HOST6 = 0x1
 TELEMETRY_PORT = 9443
 
 LAB_NETNS = "jcsrb-lab"

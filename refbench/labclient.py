@@ -50,11 +50,21 @@ class _NetnsHTTP(http.client.HTTPConnection):
         self.sock = netns_connect(self._netns, self.host, self.port, self.timeout or 10)
 
 
+def device_host(info: BenchInfo, ipv6: bool = False) -> str:
+    """The device address to talk to: IPv4, or IPv6 if asked (an error if the bench has none)."""
+    if not ipv6:
+        return info.dut_address
+    if not info.dut_ipv6:
+        raise ValueError("the bench has no IPv6 subnet")
+    return info.dut_ipv6
+
+
 def http_request(info: BenchInfo, method: str, path: str, body: bytes | dict[str, Any] | None = None, *,
                  token: str | None = None, headers: dict[str, str] | None = None, tls: bool = True,
                  port: int | None = None, ctx: ssl.SSLContext | None = None,
-                 timeout: float = 20.0) -> tuple[int, dict[str, str], bytes]:
+                 timeout: float = 20.0, ipv6: bool = False) -> tuple[int, dict[str, str], bytes]:
     """One HTTP(S) request to the device; a dict body is sent as JSON.  Returns (status, headers, body)."""
+    host = device_host(info, ipv6)
     hdrs = dict(headers or {})
     data: bytes | None
     if isinstance(body, dict):
@@ -66,9 +76,9 @@ def http_request(info: BenchInfo, method: str, path: str, body: bytes | dict[str
         hdrs["Authorization"] = f"Bearer {token}"
     conn: http.client.HTTPConnection
     if tls:
-        conn = _NetnsHTTPS(info.lab_netns, info.dut_address, port or 443, ctx, timeout)
+        conn = _NetnsHTTPS(info.lab_netns, host, port or 443, ctx, timeout)
     else:
-        conn = _NetnsHTTP(info.lab_netns, info.dut_address, port or 80, timeout)
+        conn = _NetnsHTTP(info.lab_netns, host, port or 80, timeout)
     try:
         conn.request(method, path, body=data, headers=hdrs)
         resp = conn.getresponse()
@@ -88,9 +98,8 @@ def api_login(info: BenchInfo, password: str, *, tls: bool = True, ctx: ssl.SSLC
 
 def tcp_port_open(info: BenchInfo, port: int, *, ipv6: bool = False, timeout: float = 2.0) -> bool:
     """TCP connect test from the lab namespace."""
-    host = info.dut_ipv6 if ipv6 and info.dut_ipv6 else info.dut_address
     try:
-        netns_connect(info.lab_netns, host, port, timeout).close()
+        netns_connect(info.lab_netns, device_host(info, ipv6), port, timeout).close()
         return True
     except OSError:
         return False
@@ -108,22 +117,24 @@ def udp_probe(info: BenchInfo, port: int, payload: bytes = b"probe\n", timeout: 
             return None
 
 
-def ssh_client(info: BenchInfo, password: str, *, user: str | None = None, timeout: float = 20.0) -> Any:
+def ssh_client(info: BenchInfo, password: str, *, user: str | None = None, timeout: float = 20.0,
+               ipv6: bool = False) -> Any:
     """Logged-in paramiko SSHClient (socket made in the lab namespace)."""
     import paramiko
 
-    sock = netns_connect(info.lab_netns, info.dut_address, 22, timeout)
+    host = device_host(info, ipv6)
+    sock = netns_connect(info.lab_netns, host, 22, timeout)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(info.dut_address, username=user or info.admin_user, password=password, sock=sock,
+    client.connect(host, username=user or info.admin_user, password=password, sock=sock,
                    look_for_keys=False, allow_agent=False, timeout=timeout, auth_timeout=timeout,
                    banner_timeout=timeout)
     return client
 
 
-def ssh_run(info: BenchInfo, password: str, command: str) -> tuple[int, str]:
+def ssh_run(info: BenchInfo, password: str, command: str, *, ipv6: bool = False) -> tuple[int, str]:
     """Run one device CLI command over SSH: (exit status, output)."""
-    c = ssh_client(info, password)
+    c = ssh_client(info, password, ipv6=ipv6)
     try:
         _, out, err = c.exec_command(command, timeout=30)
         text = out.read().decode() + err.read().decode()

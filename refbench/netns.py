@@ -25,9 +25,11 @@ from typing import Any
 from refbench.config import (
     BRIDGE,
     DEVICE_HOST,
+    DEVICE_HOST6,
     DUT_NETNS,
     DUT_VETH,
     LAB_HOST,
+    LAB_HOST6,
     LAB_IF,
     LAB_NETNS,
     NETNS_PREFIX,
@@ -85,9 +87,10 @@ def pick_subnet(routes: Iterable[dict[str, Any]], candidates: Iterable[str] = SU
 
 
 def addresses(subnet: str) -> tuple[str, str]:
-    """(lab address, device address) inside ``subnet``."""
+    """(lab address, device address) inside ``subnet``: ``.1``/``.10`` in IPv4, ``::1``/``::10`` in IPv6."""
     net = ipaddress.ip_network(subnet)
-    return str(net.network_address + LAB_HOST), str(net.network_address + DEVICE_HOST)
+    lab, dut = (LAB_HOST, DEVICE_HOST) if net.version == 4 else (LAB_HOST6, DEVICE_HOST6)
+    return str(net.network_address + lab), str(net.network_address + dut)
 
 
 def list_namespaces() -> list[str]:
@@ -135,7 +138,7 @@ def create_network(subnet: str, subnet6: str | None) -> None:
         _ip("-n", DUT_NETNS, "link", "set", dev, "up")
     _ip("-n", LAB_NETNS, "addr", "add", f"{lab}/{prefix}", "dev", LAB_IF)
     if subnet6:
-        lab6 = str(ipaddress.ip_network(subnet6).network_address + LAB_HOST)
+        lab6, _ = addresses(subnet6)
         _ip("-n", LAB_NETNS, "-6", "addr", "add", f"{lab6}/64", "dev", LAB_IF, "nodad")
     _ip("-n", LAB_NETNS, "link", "set", LAB_IF, "up")
     verify_isolation(dut)

@@ -50,6 +50,7 @@ TELEMETRY_CA = "/etc/device/telemetry-ca.pem"
 CLI_SOCKET = "/run/device/cli.sock"
 ADMIN_UID = 1000
 LOG_FILE = "/run/device/deviced.log"
+IFACE = "eth0"
 
 # Brute-force policy (hardened): lock the account after MAX_FAILURES consecutive failed network
 # logins; each further lockout doubles the duration up to LOCK_MAX_S.  A success resets everything.
@@ -992,19 +993,106 @@ def run_cli_socket() -> None:
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 
-def setup_network() -> None:
-    """Static addresses from the strap disk; no default route: the device only knows its bench link."""
-    v4 = str(DEV.otp.get("ipv4", ""))
-    v6 = DEV.otp.get("ipv6")
-    for key, val in (("accept_dad", "0"), ("accept_ra", "0"), ("autoconf", "0")):
-        with contextlib.suppress(OSError), open(f"/proc/sys/net/ipv6/conf/eth0/{key}", "w", encoding="ascii") as fh:
-            fh.write(val)
-    run(["ip", "link", "set", "lo", "up"], check=False)
-    run(["ip", "link", "set", "eth0", "up"], check=False)
-    if v4:
-        run(["ip", "addr", "add", v4, "dev", "eth0"], check=False)
+def console(msg: str, level: int = 3) -> None:
+    """Log a line to the device log and the kernel log, so it shows on the UART.
+
+    Level 3 (error) stays visible after the console log level drops to warnings at the end of boot.
+    """
+    log(msg)
+    with contextlib.suppress(OSError), open("/dev/kmsg", "w", encoding="utf-8") as km:
+        km.write(f"<{level}>rb100: {msg}\n")
+
+
+def _net_sysctl(path: str, value: str) -> bool:
+    try:
+        with open(path, "w", encoding="ascii") as fh:
+            fh.write(value)
+        return True
+    except OSError as exc:
+        console(f"network setup: cannot set {path} = {value}: {exc}")
+        return False
+
+
+def _net_ip(*args: str) -> bool:
+    proc = run(["ip", *args], check=False)
+    if proc.returncode == 0 or b"File exists" in proc.stderr:  # why: deviced respawned, already set
+        return True
+    err = proc.stderr.decode("utf-8", "replace").strip()[:200]
+    console(f"network setup: 'ip {' '.join(args)}' failed (rc={proc.returncode}): {err}")
+    return False
+
+
+def _address_usable(addr: str) -> bool:
+    """True if a socket can bind to ``addr``: it is assigned and (IPv6) not tentative or failed DAD."""
+    with socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((addr, 0))
+            return True
+        except OSError:
+            return False
+
+
+def _address_state(addr: str) -> str:
+    """Why an address is not usable, for the console (IPv6 flags from /proc/net/if_inet6)."""
+    if ":" not in addr:
+        return "not assigned"
+    want = socket.inet_pton(socket.AF_INET6, addr).hex()
+    try:
+        with open("/proc/net/if_inet6", encoding="ascii") as fh:
+            rows = [line.split() for line in fh]
+    except OSError as exc:
+        return f"no IPv6 in the kernel? ({exc})"
+    for row in rows:
+        if len(row) >= 6 and row[0] == want:
+            flags = int(row[4], 16)
+            if flags & 0x08:
+                return f"duplicate address detection failed on {row[5]}"
+            if flags & 0x40:
+                return f"tentative on {row[5]} (duplicate address detection still running)"
+            return f"on {row[5]} with flags 0x{flags:02x}"
+    return "not assigned"
+
+
+def setup_network(timeout: float = 5.0) -> bool:
+    """Static addresses from the strap disk; no default route: the device only knows its bench link.
+
+    The addresses must answer as soon as the services are up, on every boot: duplicate address
+    detection is switched off (busybox ``ip`` has no ``nodad``, and the kernel runs DAD if *either*
+    ``all`` or the interface asks for it), and the end result is checked by binding to each address.
+    Every failing step is written to the console.  Returns True if all addresses are usable.
+    """
+    v4 = str(DEV.otp.get("ipv4") or "")
+    v6 = str(DEV.otp.get("ipv6") or "")
+    deadline = time.monotonic() + timeout
+    while not os.path.isdir(f"/sys/class/net/{IFACE}") and time.monotonic() < deadline:
+        time.sleep(0.05)  # why: /init loads virtio_net; never race the interface's registration
+    if not os.path.isdir(f"/sys/class/net/{IFACE}"):
+        console(f"network setup: interface {IFACE} missing after {timeout:.0f} s (virtio_net not loaded?)")
+        return False
+    ok = True
     if v6:
-        run(["ip", "-6", "addr", "add", str(v6), "dev", "eth0"], check=False)
+        conf = "/proc/sys/net/ipv6/conf"
+        for path, val in ((f"{conf}/{IFACE}/disable_ipv6", "0"), (f"{conf}/all/accept_dad", "0"),
+                          (f"{conf}/{IFACE}/accept_dad", "0"), (f"{conf}/{IFACE}/accept_ra", "0"),
+                          (f"{conf}/{IFACE}/autoconf", "0")):
+            ok &= _net_sysctl(path, val)
+    ok &= _net_ip("link", "set", "lo", "up")
+    ok &= _net_ip("link", "set", IFACE, "up")
+    if v4:
+        ok &= _net_ip("addr", "add", v4, "dev", IFACE)
+    if v6:
+        ok &= _net_ip("-6", "addr", "add", v6, "dev", IFACE)
+    wanted = [a.split("/")[0] for a in (v4, v6) if a]
+    while True:
+        missing = [a for a in wanted if not _address_usable(a)]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    for addr in missing:
+        console(f"network setup: address {addr} is not usable: {_address_state(addr)}")
+    if ok and not missing:
+        console(f"network: {IFACE} up with {' '.join(a for a in (v4, v6) if a)}", level=6)
+    return ok and not missing
 
 
 def spawn(name: str, fn: Callable[[], None]) -> None:
@@ -1025,7 +1113,8 @@ def main() -> None:
     os.makedirs(RUN, exist_ok=True)
     DEV = Device()
     log(f"deviced starting, defects={sorted(DEV.defects)}")
-    setup_network()
+    if not setup_network():
+        console("network setup incomplete: the device may not answer on every address")
     DEV.apply_hostname(str(DEV.settings()["hostname"]))
     DEV.write_shadow()
     spawn("sshd", run_sshd)

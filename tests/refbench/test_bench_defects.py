@@ -16,6 +16,12 @@ from refbench.bench import ReferenceBench
 from refbench.defects import DEFECTS
 from refbench.netns import netns_connect
 from refbench.updates import UpdateKind
+from tests.refbench.reach import (
+    assert_ipv6_neighbour_reachable,
+    assert_no_network_setup_errors,
+    assert_services_answer,
+    power_cycle_then_check_ipv6,
+)
 
 pytestmark = pytest.mark.bench
 
@@ -33,6 +39,19 @@ def test_default_password_and_no_model_on_label(bench: ReferenceBench) -> None:
     label = bench.label()
     assert label["Admin password"] == "admin" and "Model" not in label
     assert lc.ssh_run(bench.info, "admin", "show version")[0] == 0
+
+
+def test_ipv6_after_boot_and_power_cycle(bench: ReferenceBench) -> None:
+    assert bench.info.dut_ipv6 == "2001:db8:4a53:1::10"
+    assert_services_answer(bench, "admin", ipv6=True)
+    assert_ipv6_neighbour_reachable(bench)
+    assert_no_network_setup_errors(bench)
+    power_cycle_then_check_ipv6(bench, "admin")
+    for port in (23, 80, 9999):  # the defects' extra services are dual-stack too
+        deadline = time.monotonic() + 20
+        while not lc.tcp_port_open(bench.info, port, timeout=1) and time.monotonic() < deadline:
+            time.sleep(0.2)  # why: these start after SSH and HTTPS; wait on IPv4, then IPv6 must answer
+        assert lc.tcp_port_open(bench.info, port, ipv6=True), port
 
 
 def test_extra_services_listen(bench: ReferenceBench) -> None:

@@ -15,6 +15,12 @@ import pytest
 from refbench import labclient as lc
 from refbench.bench import ReferenceBench
 from refbench.netns import netns_connect
+from tests.refbench.reach import (
+    assert_ipv6_neighbour_reachable,
+    assert_no_network_setup_errors,
+    assert_services_answer,
+    power_cycle_then_check_ipv6,
+)
 
 pytestmark = pytest.mark.bench
 
@@ -35,10 +41,20 @@ def test_boot_time_and_info(bench: ReferenceBench) -> None:
     assert bench.boot_seconds is not None and bench.boot_seconds < 30
     assert info.subnet == "203.0.113.0/24" and info.dut_address == "203.0.113.10"
     assert info.lab_address == "203.0.113.1" and info.pdu_host == info.lab_address
+    assert info.subnet6 == "2001:db8:4a53:1::/64"
+    assert info.dut_ipv6 == "2001:db8:4a53:1::10" and info.lab_ipv6 == "2001:db8:4a53:1::1"  # as FACTS.md says
     assert info.defects == () and info.model_number == "RB-100"
     assert Path(info.serial_url).exists() and info.flash_image.exists()
     label = bench.label()
     assert label["Serial"] == "RB-0101" and label["Model"] == "RB-100" and label["MAC"] == info.mac
+
+
+def test_ipv6_services_after_boot(bench: ReferenceBench, password: str) -> None:
+    # first thing after start(): no other test has given the device time to settle
+    assert_services_answer(bench, password, ipv6=True)
+    assert_ipv6_neighbour_reachable(bench)
+    assert_services_answer(bench, password, ipv6=False)
+    assert_no_network_setup_errors(bench)
 
 
 def test_lab_namespace_is_isolated(bench: ReferenceBench) -> None:
@@ -178,6 +194,11 @@ def test_power_cycle_via_snmp_keeps_settings(bench: ReferenceBench, password: st
     assert json.loads(body)["hostname"] == "persist-me"
     _st, _, body = lc.http_request(info, "GET", "/api/v1/version", token=tok)
     assert json.loads(body)["firmware_version"] != "1.0.0"  # the update from test_updates survived
+
+
+def test_ipv6_services_after_power_cycles(bench: ReferenceBench, password: str) -> None:
+    for _ in range(2):
+        power_cycle_then_check_ipv6(bench, password)
 
 
 def test_link_down_and_up(bench: ReferenceBench) -> None:

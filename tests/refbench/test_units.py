@@ -63,6 +63,10 @@ def test_ipv6_choice_ignores_ipv4_routes() -> None:
 
 def test_addresses() -> None:
     assert addresses("203.0.113.0/24") == ("203.0.113.1", "203.0.113.10")
+    assert addresses("198.51.100.0/24") == ("198.51.100.1", "198.51.100.10")
+    # ::10 as declared in FACTS.md and the device profiles, not ::a (network address + 10)
+    assert addresses("2001:db8:4a53:1::/64") == ("2001:db8:4a53:1::1", "2001:db8:4a53:1::10")
+    assert addresses("2001:db8:4a53:2::/64") == ("2001:db8:4a53:2::1", "2001:db8:4a53:2::10")
 
 
 # ---- defects ---------------------------------------------------------------------------------
