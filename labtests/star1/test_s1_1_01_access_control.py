@@ -17,9 +17,11 @@ from fixtures.actions import ActionRunner
 from fixtures.device_fixtures import Discovered
 from fixtures.net.logins import LoginTarget, Outcome, attempt
 from fixtures.net.webaccess import WebClient, crawl, probe_paths
-from fixtures.profile import DeviceProfile, HttpAction, Service
+from fixtures.profile import DeviceProfile, HttpAction, PhysicalInterface, Service
 from fixtures.scope import ScopeGuard
+from fixtures.session import EvaluationSession
 from fixtures.verdict import DeviceUnreachable, TestUnit
+from labtests.star1.consoles import check_console
 from reports.model import Reason
 
 WEB_KINDS = ("http_form", "http_token", "http_basic")
@@ -39,6 +41,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             # One unit per declared service; none at all when the device declares no such service.
             found = services_needing_auth(ev.profile, protocols) if ev else []
             metafunc.parametrize(name, found, ids=[s.name for s in found])
+    if "uart" in metafunc.fixturenames:
+        uarts = [p for p in ev.profile.physical_interfaces if p.kind == "uart" and p.status != "absent"] if ev else []
+        metafunc.parametrize("uart", uarts, ids=[p.name for p in uarts])
 
 
 @pytest.mark.jcstar("S1.1-01")
@@ -170,3 +175,8 @@ def test_discovered_services_require_authentication(
     else:
         unit.passed("no undeclared service offers access without authentication"
                     + (f" (checked {', '.join(checked)})" if checked else " (none found)"))
+
+
+@pytest.mark.jcstar("S1.1-01", timeout=120)
+def test_serial_console_requires_login(unit: TestUnit, uart: PhysicalInterface, evaluation: EvaluationSession) -> None:
+    check_console(unit, uart, evaluation)

@@ -16,8 +16,10 @@ import pytest
 from criteria.high_risk import load_high_risk
 from fixtures.device_fixtures import Discovered
 from fixtures.net.discovery import declared_but_closed, undeclared
-from fixtures.profile import DeviceProfile
+from fixtures.profile import DeviceProfile, PhysicalInterface
+from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
+from labtests.star1.consoles import check_console
 from reports.model import Reason
 
 
@@ -81,3 +83,18 @@ def test_known_vulnerabilities_checked(unit: TestUnit, discovery: Discovered) ->
                       "the vulnerability scan is external evidence: the evaluator attaches the scanner's report and "
                       f"records whether an exploitable known vulnerability was found (versions seen: "
                       f"{'; '.join(versions) or 'none'})")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from fixtures.plugin import session_of
+
+    if "debug_uart" in metafunc.fixturenames:
+        ev = session_of(metafunc.config)
+        uarts = [p for p in ev.profile.physical_interfaces if p.kind == "uart" and p.status != "absent"] if ev else []
+        metafunc.parametrize("debug_uart", uarts, ids=[p.name for p in uarts])
+
+
+@pytest.mark.jcstar("S1.1-13", timeout=120)
+def test_debug_console_not_open(unit: TestUnit, debug_uart: PhysicalInterface, evaluation: EvaluationSession) -> None:
+    """A UART declared 'protected' or 'disabled' must not give a shell without credentials."""
+    check_console(unit, debug_uart, evaluation)

@@ -1,0 +1,70 @@
+"""A fast slice of method validation, run in CI: real procedures against the real reference bench.
+
+The hardened device passes; a variant with a defect fails exactly the item that defect breaks; the
+record of each run is intact. (The full matrix is scripts/validate.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports.check import check_run
+
+ROOT = Path(__file__).resolve().parents[2]
+STAR1 = ROOT / "labtests" / "star1"
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("qemu-system-x86_64") is None or not Path("/dev/net/tun").exists(),
+    reason="needs root, QEMU and /dev/net/tun (the reference bench)",
+)
+
+
+def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, object]:
+    lab = (ROOT / "lab_config.toml").read_text(encoding="utf-8")
+    lab = lab.replace('output_dir = "runs"', f'output_dir = "{tmp_path}"').replace(
+        'register_db = "runs/register.sqlite3"', f'register_db = "{tmp_path}/register.sqlite3"')
+    (tmp_path / "lab_config.toml").write_text(lab, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / f'refbench-{variant}.toml'}",
+         f"--lab-config={tmp_path / 'lab_config.toml'}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
+         *[str(STAR1 / m) for m in modules]],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    runs = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert len(runs) == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert check_run(runs[0]) == []
+    record: dict[str, object] = json.loads((runs[0] / "evaluation.json").read_text(encoding="utf-8"))
+    record["_exit"] = proc.returncode
+    return record
+
+
+def verdicts(record: dict[str, object]) -> dict[str, str]:
+    items = record["items"]
+    assert isinstance(items, list)
+    return {i["id"]: i["verdict"] for i in items}
+
+
+MODULES = ["test_s1_1_01_access_control.py", "test_s1_1_03_password_change.py"]
+
+
+def test_hardened_device_passes(tmp_path: Path) -> None:
+    record = evaluate("hardened", MODULES, tmp_path)
+    got = verdicts(record)
+    assert (got["S1.1-01"], got["S1.1-03"]) == ("PASS", "PASS"), record["units"]
+    assert record["_exit"] == 6  # other items are not covered by this slice: never "conforms"
+
+
+def test_unauthenticated_admin_fails_access_control_only(tmp_path: Path) -> None:
+    got = verdicts(evaluate("unauthenticated-admin", MODULES, tmp_path))
+    assert (got["S1.1-01"], got["S1.1-03"]) == ("FAIL", "PASS")
+
+
+def test_no_password_change_fails_s1_1_03_only(tmp_path: Path) -> None:
+    got = verdicts(evaluate("no-password-change", MODULES, tmp_path))
+    assert (got["S1.1-01"], got["S1.1-03"]) == ("PASS", "FAIL")
