@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+# One way of describing a bad input file for the whole project (key paths as the file spells them).
+from fixtures.tomlfile import describe_validation_error
+
 __all__ = ["CriteriaDataError", "Frozen", "parse_toml", "read_resource_text", "validate_data"]
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,35 +42,12 @@ class CriteriaDataError(ValueError):
         super().__init__(text)
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as a TOML key path such as ``items[3].etsi[0].source``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _describe(err: ValidationError) -> list[str]:
-    """One plain line per validation problem."""
-    problems: list[str] = []
-    for e in err.errors(include_url=False):
-        where = _key_path(tuple(e["loc"]))
-        if e["type"] == "extra_forbidden":
-            problems.append(f"unknown key '{where}'")
-        elif e["type"] == "missing":
-            problems.append(f"missing required key '{where}'")
-        else:
-            msg = str(e["msg"]).removeprefix("Value error, ")
-            problems.append(f"key '{where}': {msg}")
-    return problems
-
-
 def validate_data(origin: str, data: Any, model: type[M]) -> M:
     """Validate parsed data against ``model``; any problem becomes one :class:`CriteriaDataError`."""
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise CriteriaDataError(origin, _describe(err)) from None
+        raise CriteriaDataError(origin, describe_validation_error(err, data)) from None
 
 
 def read_resource_text(name: str) -> str:
