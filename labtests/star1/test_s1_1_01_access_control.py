@@ -158,6 +158,9 @@ def test_discovered_services_require_authentication(
     declared = {s.port for s in profile.services if s.transport == "tcp"}
     problems, checked = [], []
     for info in discovery.result.services:
+        if info.protocol in ("mqtt", "mqtts") and info.mqtt_return_code == 0:
+            # An MQTT broker that takes anonymous clients lets anyone publish commands and read data.
+            problems.append(f"{info.address} {info.port}/tcp: the MQTT broker accepts an anonymous CONNECT")
         if info.port in declared:
             continue  # declared services have their own units above
         checked.append(f"{info.address} {info.port}/tcp ({info.protocol})")
