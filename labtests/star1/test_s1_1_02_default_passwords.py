@@ -17,6 +17,7 @@ from fixtures.net.logins import LoginTarget
 from fixtures.passwords import UnitPassword, analyse
 from fixtures.profile import AuthMechanism, DeviceProfile
 from fixtures.scope import ScopeGuard
+from fixtures.session import EvaluationSession
 from fixtures.verdict import MissingIxit, TestUnit
 from reports.model import Reason
 
@@ -37,11 +38,14 @@ def test_no_known_default_credentials(
     login_target: LoginTarget,
     credentials: CredentialStore,
     scope_guard: ScopeGuard,
+    evaluation: EvaluationSession,
 ) -> None:
     guesses = default_guesses(network_login.username)
     claim = network_login.brute_force.attempts_before_lockout
     chunk = max(1, min(4, (claim or 5) - 1))
-    r = run_dictionary(login_target, guesses, credentials.password(network_login), scope_guard, chunk=chunk)
+    with evaluation.audit.step("dictionary.attack", interface=network_login.id,
+                               target=f"{login_target.host}:{login_target.port}", detail=f"{len(guesses)} guesses"):
+        r = run_dictionary(login_target, guesses, credentials.password(network_login), scope_guard, chunk=chunk)
     unit.save_text("dictionary.json", r.model_dump_json(indent=2),
                    f"{len(guesses)} default credentials; source: {mirai_provenance()[:300]}")
     name = network_login.id

@@ -15,6 +15,7 @@ from fixtures.net.bruteforce import BruteForceLimits, BruteForceMeasurement, mea
 from fixtures.net.logins import LoginTarget, Outcome
 from fixtures.profile import AuthMechanism
 from fixtures.scope import ScopeGuard
+from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
 from reports.model import Reason
 from reports.svgplot import scatter
@@ -56,9 +57,14 @@ def test_guessing_rate_is_limited(
     login_target: LoginTarget,
     credentials: CredentialStore,
     scope_guard: ScopeGuard,
+    evaluation: EvaluationSession,
 ) -> None:
     limits, note = limits_from_criteria()
-    m = measure(login_target, credentials.password(network_login), scope_guard, limits)
+    with evaluation.audit.step("bruteforce.measure", interface=network_login.id,
+                               target=f"{login_target.host}:{login_target.port}"):
+        m = measure(login_target, credentials.password(network_login), scope_guard, limits)
+    evaluation.audit.record("bruteforce.result", interface=network_login.id, target=login_target.host,
+                            detail=f"{len(m.attempts)} logins; lock {m.lock_observed}; rate/h {m.rate_per_hour}")
     save_curve(unit, m)
     name = network_login.id
     if m.wrong_password_accepted:
