@@ -141,10 +141,14 @@ def test_no_protected_data_in_cleartext(
     logins = network_mechanisms(profile)
     path = unit.folder / "capture.pcapng"
     steps = []
+    planted: list[str] = []
     with LabEndpoint(profile.outbound, scope_guard.targets) as endpoint, \
             Capture(evaluation.lab.network.lab_interface, scope_guard.targets, path, audit=evaluation.audit) as cap:
         if actions.declared("set_setting"):
-            steps.append(f"set_setting: {actions.run('set_setting', value=str(setting.value)).status}")
+            done = actions.run("set_setting", value=str(setting.value))
+            steps.append(f"set_setting: {done.status}")
+            if done.ok:
+                planted.append(setting.name)
         if actions.declared("change_password") and logins and logins[0].credential is not None:
             first = logins[0]
             assert first.credential is not None
@@ -153,6 +157,7 @@ def test_no_protected_data_in_cleartext(
             steps.append(f"change_password: {result.status}")
             if result.ok:
                 credentials.update(first.credential, str(password.value))
+                planted.append(password.name)
         for mech in logins:
             a = attempt(target_for(mech, profile, dut_address), credentials.password(mech), scope_guard,
                         label="current password")
@@ -173,6 +178,10 @@ def test_no_protected_data_in_cleartext(
         parts += [f"the device sent {f.bytes_client_to_server} bytes in cleartext on {f.key} ({f.protocol})"
                   for f in device_cleartext]
         unit.failed("; ".join(parts))
+    elif not planted:
+        # Nothing protected travelled during the capture: its silence shows nothing either way.
+        unit.inconclusive(Reason.MISSING_IXIT, "no canary could be planted (set_setting and change_password are "
+                          f"missing or failed: {', '.join(steps) or 'none declared'}); the capture proves nothing")
     elif verdict.verdict is Verdict.PASS:
         unit.passed(f"{verdict.rationale}; operations: {', '.join(steps)}; the device's own connections "
                     f"({', '.join(o.name for o in profile.outbound) or 'none declared'}) were encrypted")
