@@ -83,6 +83,9 @@ DEFECTS: dict[str, Defect] = {d.name: d for d in (
     Defect(name="plaintext_secrets",
            description="admin password, Wi-Fi passphrase and private keys stored in cleartext on flash",
            fails=("S1.1-11",)),
+    Defect(name="outdated_web_server",
+           description="the web server announces itself as Allegro RomPager 4.07, a version with a known remote "
+                       "exploit (CVE-2014-9222, 'Misfortune Cookie')", fails=("S1.1-13",)),
     Defect(name="no_model_number", description="no model number on the label, web page, API or CLI",
            fails=("S1.1-10",)),
 )}

@@ -51,6 +51,11 @@ class EvidenceRef(Record):
     path: str = Field(description="Path relative to the run folder")
     sha256: str
     description: str = ""
+    provided_by: str | None = Field(
+        default=None,
+        description="Who produced this evidence when it was not this harness: an external provider or the vendor "
+        "(ISO/IEC 17025 7.8.2.1 p); the report marks it as external",
+    )
 
 
 class UnitResult(Record):

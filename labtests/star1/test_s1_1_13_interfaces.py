@@ -3,20 +3,27 @@
 Discovery (every TCP port, the common IoT UDP ports, service identification, mDNS and SSDP, over
 IPv4 and IPv6) is compared with the profile's declared services: an undeclared open port fails, and a
 high-risk service (criteria/high_risk_services.toml) fails unless declared with a justification.
-Versions named in banners are recorded for the vulnerability check, which JC-STAR asks for and which
-rests on an external scanner's report: that unit waits for the evaluator.
+The vulnerability scan JC-STAR asks for runs nmap's safe vulnerability scripts on every open port and
+compares the software versions the services announce with criteria/known_vulnerable_versions.toml; a
+lab's or vendor's own scanner report named in the profile is attached as external evidence.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import pytest
 
 from criteria.high_risk import load_high_risk
+from criteria.known_vulnerable import SoftwareMatch, match_software
 from fixtures.device_fixtures import Discovered
 from fixtures.net.discovery import declared_but_closed, undeclared
+from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan
 from fixtures.profile import DeviceProfile, PhysicalInterface
+from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
 from labtests.star1.consoles import check_console
@@ -27,6 +34,11 @@ from reports.model import Reason
 def test_only_declared_services_listen(unit: TestUnit, discovery: Discovered, profile: DeviceProfile) -> None:
     unit.cite(discovery.evidence)
     result = discovery.result
+    cut_short = [f"{s.target} {s.transport}" for s in [*result.tcp, *result.udp] if not s.complete]
+    if cut_short:
+        # A scan stopped by its time limit has not looked at every port: no PASS can rest on it.
+        unit.inconclusive(Reason.TIMEOUT, "the scan stopped at its time limit for: " + ", ".join(cut_short))
+        return
     missing = declared_but_closed(result, profile.services)
     if missing:
         # A scan that does not see the declared services cannot be trusted to see undeclared ones.
@@ -72,17 +84,68 @@ def test_no_unjustified_high_risk_service(unit: TestUnit, discovery: Discovered,
                                                         if justified else ""))
 
 
-@pytest.mark.jcstar("S1.1-13")
-def test_known_vulnerabilities_checked(unit: TestUnit, discovery: Discovered) -> None:
+@pytest.mark.jcstar("S1.1-13", timeout=2400)
+def test_no_known_vulnerability(unit: TestUnit, discovery: Discovered, profile: DeviceProfile,
+                                evaluation: EvaluationSession, scope_guard: ScopeGuard) -> None:
+    """JC-STAR's vulnerability scan: nmap's safe vulnerability scripts on every open port, and the
+    software versions the services announce against criteria/known_vulnerable_versions.toml."""
     unit.cite(discovery.evidence)
-    versions = sorted({f"{s.port}/tcp: {s.server or s.detail}" for s in discovery.result.services
-                       if s.server or s.detail})
-    unit.save_text("versions.txt", "\n".join(versions) + "\n",
-                   "software versions named by the device's services, for the vulnerability scan")
-    unit.inconclusive(Reason.EVALUATOR_INPUT_PENDING,
-                      "the vulnerability scan is external evidence: the evaluator attaches the scanner's report and "
-                      f"records whether an exploitable known vulnerability was found (versions seen: "
-                      f"{'; '.join(versions) or 'none'})")
+    result = discovery.result
+    for i, rep in enumerate(profile.vulnerability_scan_reports):
+        unit.attach_external(evaluation.profile_path.parent / rep.path, f"{rep.provider} ({rep.tool}, {rep.date})",
+                             f"external vulnerability scan report [{i}]" + (f": {rep.scope}" if rep.scope else ""))
+    interface = evaluation.lab.network.lab_interface
+    jobs = [(n, target, result.open_ports("tcp", target), result.open_ports("udp", target))
+            for n, target in enumerate(result.addresses)]
+    jobs = [j for j in jobs if j[2] or j[3]]
+
+    def scan(n: int, target: str, tcp: list[int], udp: list[int]) -> VulnScanResult:
+        xml = unit.folder / f"nmap-vuln-{n}.xml"
+        try:
+            return nmap_vuln_scan(target, tcp, udp, scope_guard, interface, xml, audit=evaluation.audit)
+        finally:
+            for written in (xml, xml.with_name(xml.stem + ".stdout.txt")):
+                if written.exists():
+                    unit.register(written, f"nmap vulnerability scan of {target}")
+
+    # One nmap per address, side by side: most of a scan is waiting for the device's answers.
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        scans = list(pool.map(lambda job: scan(*job), jobs))
+    announced = sorted({text for s in result.services for text in (s.server, s.detail, _first_line(s.banner))
+                        if text} | {v.software for scan in scans for v in scan.versions if v.software})
+    unit.save_text("vulnerability-scan.json", json.dumps({
+        "announced_software": announced, "scans": [s.model_dump(mode="json") for s in scans]}, indent=2),
+        "vulnerability scan: nmap's findings, the versions it identified, the software the services announce")
+    findings = [f"{f.script} on {f'port {f.port}/{f.transport}' if f.port else 'the host'}: {f.state}: {f.title}"
+                + (f" ({', '.join(f.ids)})" if f.ids else "") for s in scans for f in s.findings]
+    versions: dict[tuple[str, str], list[SoftwareMatch]] = {}
+    for text in announced:
+        for m in match_software(text):
+            versions.setdefault((m.entry.name, m.version), []).append(m)
+    findings += [f"{name} {version} ({' / '.join(repr(m.announced) for m in ms)}): {ms[0].entry.why} "
+                 f"({', '.join(ms[0].entry.cves)}"
+                 + ("" if ms[0].entry.status == "confirmed" else "; rule from public CVE data, see the criteria file")
+                 + ")" for (name, version), ms in versions.items()]
+    external = f"; external reports attached: {len(profile.vulnerability_scan_reports)}" \
+        if profile.vulnerability_scan_reports else ""
+    cut_short = [f"{s.target} {s.transport}" for s in [*result.tcp, *result.udp] if not s.complete]
+    cut_short += [f"nmap on {s.target}: {s.problem}" for s in scans if not s.complete]
+    if findings:
+        unit.failed("known vulnerabilities found: " + "; ".join(findings) + external)
+    elif cut_short:
+        unit.inconclusive(Reason.TIMEOUT, "the scan did not finish, so vulnerabilities may be missed: "
+                          + "; ".join(cut_short))
+    else:
+        scripts = sorted({n.script for s in scans for n in s.notes})
+        unit.passed(f"no known vulnerability: nmap's vulnerability scripts ({SCRIPTS}) on "
+                    + (", ".join(f"{s.target} TCP {s.tcp_ports} UDP {s.udp_ports}" for s in scans) or "no open port")
+                    + f" reported none{f' (scripts with output: {scripts})' if scripts else ''}; announced software "
+                    f"({'; '.join(announced) or 'none'}) matches no known-vulnerable version" + external)
+
+
+def _first_line(banner: str) -> str:
+    """The first line of a sanitised banner (line ends are escaped in it), at most 200 characters."""
+    return re.split(r"\\r\\n|\\n|[\r\n]", banner, maxsplit=1)[0][:200]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

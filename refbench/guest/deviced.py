@@ -532,11 +532,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
     sys_version = ""
 
     def version_string(self) -> str:
-        return self.server_version
+        # why: the banner is all a vulnerability scanner sees of the web server's version
+        return "RomPager/4.07 UPnP/1.0" if DEV.has("outdated_web_server") else self.server_version
     protocol_version = "HTTP/1.1"
+
+    # Seconds for the request line and headers, counted from the start of each request (like Apache's
+    # mod_reqtimeout). why: a per-read timeout alone lets a client hold a thread forever by sending a header
+    # line now and then (slowloris, CVE-2007-6750); below the 20 s per-read timeout so it always decides.
+    HEAD_DEADLINE = 15.0
 
     def log_message(self, format: str, *args: Any) -> None:
         log("http " + (format % args))
+
+    def handle_one_request(self) -> None:
+        self._head_timer = threading.Timer(self.HEAD_DEADLINE, cut_connection, args=(self.connection,))
+        self._head_timer.daemon = True
+        self._head_timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._head_timer.cancel()
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()  # reads the headers
+        self._head_timer.cancel()
+        return ok
 
     # -- helpers --
     def send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
@@ -811,6 +831,12 @@ def multipart_file(ctype: str, body: bytes, field: str) -> bytes:
         if f'name="{field}"'.encode() in head:
             return content[:-2] if content.endswith(b"\r\n") else content
     raise ValueError(f"no {field!r} file in the upload")
+
+
+def cut_connection(conn: socket.socket) -> None:
+    """Shut a connection down from another thread, so that the handler's blocked read ends."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(conn, socket.SHUT_RDWR)  # the OS socket, also under TLS
 
 
 class DualStackServer(http.server.ThreadingHTTPServer):

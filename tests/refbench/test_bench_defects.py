@@ -71,6 +71,11 @@ def test_cleartext_http_admin_and_unauthenticated_settings(bench: ReferenceBench
     assert lc.http_request(info, "GET", "/api/v1/version")[0] == 401  # only the settings endpoint is open
 
 
+def test_outdated_web_server_banner(bench: ReferenceBench) -> None:
+    for tls in (True, False):
+        assert lc.http_request(bench.info, "GET", "/", tls=tls)[1]["server"] == "RomPager/4.07 UPnP/1.0"
+
+
 def test_no_model_number(bench: ReferenceBench) -> None:
     assert lc.http_request(bench.info, "GET", "/api/v1/model")[0] == 404
     assert lc.http_request(bench.info, "GET", "/model")[0] == 404
