@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports.check import check_run
-from tests.labtests.test_procedures_on_refbench import ROOT, STAR1, pytestmark  # noqa: F401 - same skip rule
+from tests.labtests.test_procedures_on_refbench import ROOT, STAR1, lab_config_in, pytestmark  # noqa: F401 - same skip rule
 
 UNIT = "test_guessing_rate_is_limited"
 
@@ -26,13 +26,10 @@ def started_units(run: Path) -> list[str]:
 
 
 def test_power_lost_during_the_brute_force_measurement(tmp_path: Path) -> None:
-    lab = (ROOT / "lab_config.toml").read_text(encoding="utf-8")
-    lab = lab.replace('output_dir = "runs"', f'output_dir = "{tmp_path}"').replace(
-        'register_db = "runs/register.sqlite3"', f'register_db = "{tmp_path}/register.sqlite3"')
-    (tmp_path / "lab_config.toml").write_text(lab, encoding="utf-8")
+    lab = lab_config_in(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / 'refbench-hardened.toml'}",
-         f"--lab-config={tmp_path / 'lab_config.toml'}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
+         f"--lab-config={lab}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
          str(STAR1 / "test_s1_1_04_bruteforce.py"), "-k", f"{UNIT} and ssh"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

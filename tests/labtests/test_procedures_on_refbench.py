@@ -26,11 +26,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, object]:
+def lab_config_in(tmp_path: Path) -> Path:
+    """The project's lab config, with runs and the register written under ``tmp_path``."""
     lab = (ROOT / "lab_config.toml").read_text(encoding="utf-8")
     lab = lab.replace('output_dir = "runs"', f'output_dir = "{tmp_path}"').replace(
         'register_db = "runs/register.sqlite3"', f'register_db = "{tmp_path}/register.sqlite3"')
     (tmp_path / "lab_config.toml").write_text(lab, encoding="utf-8")
+    return tmp_path / "lab_config.toml"
+
+
+def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, object]:
+    lab_config_in(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / f'refbench-{variant}.toml'}",
          f"--lab-config={tmp_path / 'lab_config.toml'}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
