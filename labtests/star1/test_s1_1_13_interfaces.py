@@ -21,7 +21,7 @@ from criteria.high_risk import load_high_risk
 from criteria.known_vulnerable import SoftwareMatch, match_software
 from fixtures.device_fixtures import Discovered
 from fixtures.net.discovery import declared_but_closed, undeclared
-from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan
+from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan, transcript_path
 from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
@@ -34,7 +34,7 @@ from reports.model import Reason
 def test_only_declared_services_listen(unit: TestUnit, discovery: Discovered, profile: DeviceProfile) -> None:
     unit.cite(discovery.evidence)
     result = discovery.result
-    cut_short = [f"{s.target} {s.transport}" for s in [*result.tcp, *result.udp] if not s.complete]
+    cut_short = result.incomplete_scans()
     if cut_short:
         # A scan stopped by its time limit has not looked at every port: no PASS can rest on it.
         unit.inconclusive(Reason.TIMEOUT, "the scan stopped at its time limit for: " + ", ".join(cut_short))
@@ -104,7 +104,7 @@ def test_no_known_vulnerability(unit: TestUnit, discovery: Discovered, profile: 
         try:
             return nmap_vuln_scan(target, tcp, udp, scope_guard, interface, xml, audit=evaluation.audit)
         finally:
-            for written in (xml, xml.with_name(xml.stem + ".stdout.txt")):
+            for written in (xml, transcript_path(xml)):
                 if written.exists():
                     unit.register(written, f"nmap vulnerability scan of {target}")
 
@@ -128,18 +128,19 @@ def test_no_known_vulnerability(unit: TestUnit, discovery: Discovered, profile: 
                  + ")" for (name, version), ms in versions.items()]
     external = f"; external reports attached: {len(profile.vulnerability_scan_reports)}" \
         if profile.vulnerability_scan_reports else ""
-    cut_short = [f"{s.target} {s.transport}" for s in [*result.tcp, *result.udp] if not s.complete]
-    cut_short += [f"nmap on {s.target}: {s.problem}" for s in scans if not s.complete]
+    cut_short = result.incomplete_scans() + [f"nmap on {s.target}: {s.problem}" for s in scans if not s.complete]
     if findings:
         unit.failed("known vulnerabilities found: " + "; ".join(findings) + external)
     elif cut_short:
         unit.inconclusive(Reason.TIMEOUT, "the scan did not finish, so vulnerabilities may be missed: "
                           + "; ".join(cut_short))
     else:
-        scripts = sorted({n.script for s in scans for n in s.notes})
+        scripts = sorted({n.script for s in scans for n in s.notes if not n.failed})
+        failed = sorted({n.script for s in scans for n in s.notes if n.failed})
         unit.passed(f"no known vulnerability: nmap's vulnerability scripts ({SCRIPTS}) on "
                     + (", ".join(f"{s.target} TCP {s.tcp_ports} UDP {s.udp_ports}" for s in scans) or "no open port")
-                    + f" reported none{f' (scripts with output: {scripts})' if scripts else ''}; announced software "
+                    + f" reported none{f' (scripts with output: {scripts})' if scripts else ''}"
+                    + (f" (scripts that failed, see the XML: {failed})" if failed else "") + "; announced software "
                     f"({'; '.join(announced) or 'none'}) matches no known-vulnerable version" + external)
 
 
