@@ -17,7 +17,8 @@ from fixtures.credentials import CredentialStore
 from fixtures.device_fixtures import Discovered, network_mechanisms
 from fixtures.net.canary import new_canary
 from fixtures.net.capture import Capture
-from fixtures.net.capture_analysis import analyze_capture, assess
+from fixtures.net.capture_analysis import analyze_capture
+from fixtures.net.capture_verdict import assess
 from fixtures.net.crypto_judge import judge_ssh, judge_tls, overall
 from fixtures.net.endpoint import LabEndpoint
 from fixtures.net.logins import attempt, target_for
