@@ -22,14 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "device_profiles"
 
-MODULES = {
-    "S1.1-01": "test_s1_1_01_access_control.py",
-    "S1.1-02": "test_s1_1_02_default_passwords.py",
-    "S1.1-03": "test_s1_1_03_password_change.py",
-    "S1.1-04": "test_s1_1_04_bruteforce.py",
-    "S1.1-12": "test_s1_1_12_transport.py",
-    "S1.1-13": "test_s1_1_13_interfaces.py",
-}
+MODULE_DIR = ROOT / "labtests" / "star1"
+
+
+def modules() -> dict[str, Path]:
+    """The procedure module of each ★1 item, found by name: test_s1_1_NN_<what>.py is S1.1-NN."""
+    found: dict[str, Path] = {}
+    for path in sorted(MODULE_DIR.glob("test_s1_1_[0-9][0-9]_*.py")):
+        found[f"S1.1-{path.name[10:12]}"] = path
+    return found
 
 
 def expected_fail(profile: Path) -> list[str]:
@@ -40,11 +41,15 @@ def expected_fail(profile: Path) -> list[str]:
 
 
 def run_variant(profile: Path, items: list[str], out: Path) -> dict[str, object]:
-    modules = [str(ROOT / "labtests" / "star1" / MODULES[i]) for i in items if i in MODULES]
+    known = modules()
+    missing = [i for i in items if i not in known]
+    if missing:
+        raise SystemExit(f"no procedure module for {', '.join(missing)} in {MODULE_DIR}")
+    files = [str(known[i]) for i in items]
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", f"--device={profile}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
-         *modules], cwd=ROOT, capture_output=True, text=True, check=False)
+         *files], cwd=ROOT, capture_output=True, text=True, check=False)
     (out / f"{profile.stem}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     record_line = next((line for line in proc.stdout.splitlines() if line.startswith("Record: ")), "")
     record_path = Path(record_line.split()[1]) if record_line else None
@@ -59,7 +64,7 @@ def run_variant(profile: Path, items: list[str], out: Path) -> dict[str, object]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--variants", help="comma-separated variant names (default: all refbench-*.toml)")
-    ap.add_argument("--items", default=",".join(MODULES), help="items whose procedures run")
+    ap.add_argument("--items", default=",".join(modules()), help="items whose procedures run")
     args = ap.parse_args()
     items = [i.strip() for i in args.items.split(",") if i.strip()]
     profiles = sorted(PROFILES.glob("refbench-*.toml"))
