@@ -36,9 +36,14 @@ def lab_config_in(tmp_path: Path) -> Path:
 
 
 def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, object]:
+    return evaluate_profile(ROOT / "device_profiles" / f"refbench-{variant}.toml", modules, tmp_path)
+
+
+def evaluate_profile(profile: Path, modules: list[str], tmp_path: Path) -> dict[str, object]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     lab_config_in(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / f'refbench-{variant}.toml'}",
+        [sys.executable, "-m", "pytest", f"--device={profile}",
          f"--lab-config={tmp_path / 'lab_config.toml'}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
          *[str(STAR1 / m) for m in modules]],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
@@ -74,3 +79,28 @@ def test_unauthenticated_admin_fails_access_control_only(tmp_path: Path) -> None
 def test_no_password_change_fails_s1_1_03_only(tmp_path: Path) -> None:
     got = verdicts(evaluate("no-password-change", MODULES, tmp_path))
     assert (got["S1.1-01"], got["S1.1-03"]) == ("PASS", "FAIL")
+
+
+LIFECYCLE = ["test_s1_1_06_software_update.py", "test_s1_1_08_update_integrity.py",
+             "test_s1_1_10_model_number.py", "test_s1_1_11_stored_data.py", "test_s1_1_14_resilience.py",
+             "test_s1_1_15_data_deletion.py"]
+LIFECYCLE_ITEMS = ("S1.1-06", "S1.1-08", "S1.1-10", "S1.1-11", "S1.1-14", "S1.1-15")
+
+
+def test_lifecycle_procedures_pass_the_hardened_device(tmp_path: Path) -> None:
+    record = evaluate("hardened", LIFECYCLE, tmp_path)
+    got = verdicts(record)
+    assert [got[i] for i in LIFECYCLE_ITEMS] == ["PASS"] * 6, record["units"]
+
+
+def test_lifecycle_procedures_fail_each_defect(tmp_path: Path) -> None:
+    """One unit with five lifecycle defects at once (one bench boot instead of five): each item fails."""
+    profile = (ROOT / "device_profiles" / "refbench-hardened.toml").read_text(encoding="utf-8")
+    defects = ["unsigned_update_accepted", "no_model_number", "plaintext_secrets", "settings_lost_on_power_loss",
+               "reset_leaves_data"]
+    profile = profile.replace("defects = []", "defects = [" + ", ".join(f'"{d}"' for d in defects) + "]")
+    tmp_profile = tmp_path / "profile.toml"
+    tmp_profile.write_text(profile, encoding="utf-8")
+    record = evaluate_profile(tmp_profile, LIFECYCLE, tmp_path / "runs")
+    got = verdicts(record)
+    assert [got[i] for i in LIFECYCLE_ITEMS] == ["FAIL"] * 6, record["units"]
