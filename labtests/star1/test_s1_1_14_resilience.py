@@ -46,6 +46,7 @@ class After:
     setting_kept: bool | None = None
     version_before: str | None = None
     version_after: str | None = None
+    password_unchanged: bool = False  # the password could not be changed before the disruption
     log: list[str] = field(default_factory=list)
 
 
@@ -91,24 +92,31 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
     planted = Planted()
     plant_password(actions, profile, credentials, planted)
     plant_setting(actions, planted)
-    if PASSWORD not in planted.names() or SETTING not in planted.names():
-        raise MissingIxit(f"the password and a setting must be changed before the {kind} loss "
-                          f"([actions.change_password], [actions.set_setting]): {'; '.join(planted.answers)}")
+    if SETTING not in planted.names():
+        raise MissingIxit(f"a setting must be changed before the {kind} loss ([actions.set_setting]): "
+                          f"{'; '.join(planted.answers)}")
     after = After(version_before=_version(actions))
-    after.log.append(f"planted: {', '.join(planted.names())}; firmware {after.version_before}")
+    if PASSWORD not in planted.names():
+        # the device refused the change (S1.1-03 judges that): the credentials can only be checked
+        # with the current password, and a return to the factory default cannot be told apart
+        after.password_unchanged = True
+    current = planted.value(PASSWORD) if PASSWORD in planted.names() else credentials.password(logins[0])
+    after.log.append(f"planted: {', '.join(planted.names())}; firmware {after.version_before}; "
+                     f"{'; '.join(planted.answers)}")
     with evaluation.audit.step(f"resilience.{kind}", target=host, detail=switch.describe()):
         restored = switch.cycle(OFF_SECONDS)
     after.log.append(f"{switch.describe()}: {kind} restored")
     limit = float(profile.resilience.recovery_seconds)
-    seconds, outcome = _wait_back(profile, guard, host, planted.value(PASSWORD), restored, limit + 30, after.log)
+    seconds, outcome = _wait_back(profile, guard, host, current, restored, limit + 30, after.log)
     after.seconds, after.password = seconds, outcome
     if seconds is None:
         unit.save_text(f"{kind}-loss.txt", "\n".join(after.log), f"the {kind} loss and what followed")
         raise DeviceUnreachable(f"the device did not answer a login within {limit + 30:.0f} s after the {kind} came "
                                 f"back ({switch.describe()})")
     if outcome is Outcome.ACCEPTED:
-        target = target_for(logins[0], profile, host)
-        after.factory_password = attempt(target, factory, guard, label="factory password").outcome
+        if not after.password_unchanged:
+            target = target_for(logins[0], profile, host)
+            after.factory_password = attempt(target, factory, guard, label="factory password").outcome
         got = actions.run("get_setting")
         after.setting_kept = got.ok and planted.value(SETTING) in got.output
         after.version_after = _version(actions)
@@ -122,7 +130,7 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
 def _judge(unit: TestUnit, kind: str, after: After, limit: float) -> None:
     problems = []
     if after.password is Outcome.REJECTED:
-        problems.append("the changed password is refused (the device lost its credentials)")
+        problems.append("the password set before is refused (the device lost its credentials)")
     if after.factory_password is Outcome.ACCEPTED:
         problems.append("the factory default password is accepted")
     if after.setting_kept is False:
@@ -135,9 +143,11 @@ def _judge(unit: TestUnit, kind: str, after: After, limit: float) -> None:
     if problems:
         unit.failed(f"after the {kind} loss " + "; ".join(problems))
     else:
+        password = ("its password (it could not be changed beforehand, so a return to the factory default "
+                    "cannot be seen)" if after.password_unchanged else
+                    "the changed password (the factory one refused)")
         unit.passed(f"back in service {after.seconds:.1f} s after the {kind} returned (declared: {limit:g} s) with "
-                    f"the changed password (the factory one refused), the changed setting and firmware "
-                    f"{after.version_after or 'unchanged'}")
+                    f"{password}, the changed setting and firmware {after.version_after or 'unchanged'}")
 
 
 @pytest.mark.jcstar("S1.1-14", timeout=900)
