@@ -14,8 +14,10 @@ fi
 # Debian packages: the harness's own, plus the reference bench's list (refbench/apt-packages.txt).
 # tshark and nmap for the procedures; openssh-server, dropbear-bin, testssl.sh and ssh-audit are the
 # real servers and reference tools the test suite compares against.
+# snmp and snmpd: the PDU and switch drivers' tests run a real Net-SNMP agent; libsystemd-dev and
+# pkg-config build systemd-python, which pdudaemon (the real server its driver is tested against) needs.
 packages=(python3 python3-venv python3-dev gcc iproute2 tshark nmap procps git
-          openssh-server dropbear-bin testssl.sh ssh-audit)
+          openssh-server dropbear-bin testssl.sh ssh-audit snmp snmpd libsystemd-dev pkg-config)
 if [ -f refbench/apt-packages.txt ]; then
   while read -r p; do [ -n "$p" ] && [ "${p:0:1}" != "#" ] && packages+=("$p"); done < refbench/apt-packages.txt
 fi
