@@ -88,6 +88,9 @@ DEFECTS: dict[str, Defect] = {d.name: d for d in (
     Defect(name="outdated_web_server",
            description="the web server announces itself as Allegro RomPager 4.07, a version with a known remote "
                        "exploit (CVE-2014-9222, 'Misfortune Cookie')", fails=("S1.1-13",)),
+    Defect(name="boot_log_secrets",
+           description="the boot script prints the unit's admin password on the serial console",
+           fails=("S1.1-13",)),
     Defect(name="no_model_number", description="no model number on the label, web page, API or CLI",
            fails=("S1.1-10",)),
 )}

@@ -202,6 +202,8 @@ def manufacture(unit_dir: Path, serial: str, defects: frozenset[str], *, ipv4: s
         assemble_flash(flash, images)
     otp = {"defects": sorted(defects), "huk": huk.hex(), "ipv4": ipv4, "ipv6": ipv6, "lab_ipv4": lab_ipv4,
            "telemetry_port": TELEMETRY_PORT}
+    if "boot_log_secrets" in defects:
+        otp["provisioning_password"] = password  # defect: the boot script prints it on the console
     blob = json.dumps(otp, sort_keys=True).encode()
     otp_path = unit_dir / "otp.img"
     otp_path.write_bytes(blob + b"\0" * (OTP_SIZE - len(blob)))

@@ -1,16 +1,16 @@
-"""Power and network disruptions for S1.1-14, through the lab's equipment.
-
-On the reference bench the bench itself switches the power (its simulated PDU) and the link; for a
-real device the lab's power switch and network switch come from the lab configuration.
-"""
+"""Power and network disruptions for S1.1-14 (and the boot-log check of S1.1-13), through the lab's
+equipment: the profile's [lab_hookup] names the equipment, the lab config says how to drive it
+(fixtures/power, fixtures/outage). On the reference bench these are its simulated SNMP PDU and its
+own link control."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal, Protocol
 
+from fixtures.outage import network_switch_for
+from fixtures.power import power_switch_for
 from fixtures.session import EvaluationSession
-from fixtures.verdict import LabEquipmentFault
+from fixtures.verdict import MissingIxit
 
 
 class Disruption(Protocol):
@@ -21,39 +21,30 @@ class Disruption(Protocol):
         ...
 
 
-class BenchPower:
-    def __init__(self, bench: Any) -> None:
-        self.bench = bench
+class _Equipment:
+    def __init__(self, switch: Any, equipment: str) -> None:
+        self.switch = switch
+        self.equipment = equipment
 
     def describe(self) -> str:
-        return "reference bench power (QEMU killed, like pulling the plug)"
+        return f"{self.equipment}, {self.switch.where}"
 
     def cycle(self, off_seconds: float) -> float:
-        self.bench.power_off()
-        time.sleep(off_seconds)
-        self.bench.power_on()
-        return time.monotonic()
-
-
-class BenchLink:
-    def __init__(self, bench: Any) -> None:
-        self.bench = bench
-
-    def describe(self) -> str:
-        return "reference bench link (the device's network cable unplugged)"
-
-    def cycle(self, off_seconds: float) -> float:
-        self.bench.link_down()
-        try:
-            time.sleep(off_seconds)
-        finally:
-            self.bench.link_up()
-        return time.monotonic()
+        restored: float = self.switch.cycle(off_seconds)
+        return restored
 
 
 def disruption_for(kind: Literal["power", "network"] | str, evaluation: EvaluationSession) -> Disruption:
-    """The means to cut the device's power or network in this lab."""
-    if evaluation.bench is not None:
-        return BenchPower(evaluation.bench) if kind == "power" else BenchLink(evaluation.bench)
-    raise LabEquipmentFault(f"no {kind} switch is configured for this device: name the lab's power switch in the "
-                            f"profile's [power] table and its control settings in the lab configuration")
+    """The lab's means to cut the device's power or network, as the profile's [lab_hookup] names it."""
+    hookup = evaluation.profile.lab_hookup
+    equipment = hookup.power if kind == "power" else hookup.network
+    if equipment is None:
+        raise MissingIxit(f"the profile's [lab_hookup] names no {kind} equipment: which lab {kind} switch is the "
+                          f"device connected to (an equipment id from the lab config)?")
+    evaluator = evaluation.record.evaluator.id
+    if kind == "power":
+        switch: Any = power_switch_for(evaluation.lab, equipment, evaluation.audit, evaluator=evaluator)
+    else:
+        switch = network_switch_for(evaluation.lab, equipment, evaluation.audit, evaluator=evaluator,
+                                    bench=evaluation.bench)
+    return _Equipment(switch, equipment)

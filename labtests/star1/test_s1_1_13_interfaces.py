@@ -19,6 +19,7 @@ import pytest
 
 from criteria.high_risk import load_high_risk
 from criteria.known_vulnerable import SoftwareMatch, match_software
+from fixtures.credentials import CredentialStore
 from fixtures.device_fixtures import Discovered
 from fixtures.net.discovery import declared_but_closed, undeclared
 from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan, transcript_path
@@ -26,7 +27,7 @@ from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
-from labtests.star1.consoles import check_console
+from labtests.star1.consoles import check_boot_log, check_console
 from reports.model import Reason
 
 
@@ -162,3 +163,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def test_debug_console_not_open(unit: TestUnit, debug_uart: PhysicalInterface, evaluation: EvaluationSession) -> None:
     """A UART declared 'protected' or 'disabled' must not give a shell without credentials."""
     check_console(unit, debug_uart, evaluation)
+
+
+@pytest.mark.jcstar("S1.1-13", timeout=300)
+def test_boot_log_reveals_nothing(
+    unit: TestUnit, debug_uart: PhysicalInterface, evaluation: EvaluationSession, profile: DeviceProfile,
+    credentials: CredentialStore,
+) -> None:
+    """The device is power-cycled with the console open: its boot log must show no secret (the current
+    passwords among them) and no debug access (a shell, a boot loader that stops for any key)."""
+    check_boot_log(unit, debug_uart, evaluation, profile, credentials)

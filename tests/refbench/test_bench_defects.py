@@ -111,6 +111,11 @@ def test_weak_tls(bench: ReferenceBench) -> None:
         assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 1024
 
 
+def test_boot_log_secrets(bench: ReferenceBench) -> None:
+    log = bench.info.uart_log.read_text(encoding="utf-8", errors="replace")
+    assert f"rb100: provisioning: admin user=admin password={bench.label()['Admin password']}" in log
+
+
 def test_uart_root_shell(bench: ReferenceBench) -> None:
     out = lc.console_command(bench.info, None, "id")
     assert "uid=0(root)" in out
