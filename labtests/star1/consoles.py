@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fixtures.bootlog import ConsoleScanner
 from fixtures.console import Console, console_access, resolve_url
+from fixtures.console_baud import find_baud
 from fixtures.credentials import CredentialStore
 from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.session import EvaluationSession
@@ -41,8 +42,14 @@ def check_console(unit: TestUnit, interface: PhysicalInterface, evaluation: Eval
         unit.passed(f"{interface.name}: {detail}")
     else:
         assert interface.serial is not None
-        raise DeviceUnreachable(f"{interface.name}: no prompt within the time limit; check the adapter, the "
-                                f"baud rate ({interface.serial.baudrate}) and the wiring")
+        # silent at the declared speed: a bounded sweep tells a wrong baud rate from a dead line
+        sweep = find_baud(resolve_url(interface.serial.url, evaluation.bench), name=interface.name)
+        unit.save_text("baud-sweep.json", sweep.model_dump_json(indent=2), "what the console printed at each rate")
+        hint = (f"it answers readably at {sweep.best} baud: correct the profile's baudrate"
+                if sweep.best is not None and sweep.best != interface.serial.baudrate
+                else "no rate gave readable output: check the adapter, the wiring and the device's power")
+        raise DeviceUnreachable(f"{interface.name}: no prompt within the time limit at the declared "
+                                f"{interface.serial.baudrate} baud; {hint}")
 
 
 def known_secrets(profile: DeviceProfile, credentials: CredentialStore) -> dict[str, str]:

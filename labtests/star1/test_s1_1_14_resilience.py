@@ -151,18 +151,11 @@ def _judge(unit: TestUnit, kind: str, after: After, limit: float) -> None:
 
 
 @pytest.mark.jcstar("S1.1-14", timeout=900)
-def test_power_loss_keeps_the_secure_state(
+@pytest.mark.parametrize("kind", ["power", "network"])
+def test_loss_keeps_the_secure_state(
     unit: TestUnit, evaluation: EvaluationSession, profile: DeviceProfile, actions: ActionRunner,
-    credentials: CredentialStore, scope_guard: ScopeGuard, dut_address: str,
+    credentials: CredentialStore, scope_guard: ScopeGuard, dut_address: str, kind: str,
 ) -> None:
-    after = _disrupt("power", unit, evaluation, profile, actions, credentials, scope_guard, dut_address)
-    _judge(unit, "power", after, float(profile.resilience.recovery_seconds))
-
-
-@pytest.mark.jcstar("S1.1-14", timeout=900)
-def test_network_loss_keeps_the_secure_state(
-    unit: TestUnit, evaluation: EvaluationSession, profile: DeviceProfile, actions: ActionRunner,
-    credentials: CredentialStore, scope_guard: ScopeGuard, dut_address: str,
-) -> None:
-    after = _disrupt("network", unit, evaluation, profile, actions, credentials, scope_guard, dut_address)
-    _judge(unit, "network", after, float(profile.resilience.recovery_seconds))
+    """Power cut abruptly and restored (power), or the link taken down and up (network)."""
+    after = _disrupt(kind, unit, evaluation, profile, actions, credentials, scope_guard, dut_address)
+    _judge(unit, kind, after, float(profile.resilience.recovery_seconds))

@@ -61,3 +61,24 @@ def test_power_lost_during_the_brute_force_measurement(tmp_path: Path) -> None:
     assert record["overall"]["statement"] == "cannot_be_determined"
     assert proc.returncode == 6, out[-3000:]
     assert subprocess.run(["pgrep", "-f", "qemu-system"], capture_output=True, check=False).returncode == 1
+
+
+def test_a_pdu_that_does_not_answer_leaves_the_resilience_unit_inconclusive(tmp_path: Path) -> None:
+    """The lab config points the bench's PDU entry at an address where no agent listens: the power-loss
+    unit is INCONCLUSIVE (lab equipment fault) with a message naming the PDU; nothing is PASSed."""
+    lab = lab_config_in(tmp_path)
+    text = lab.read_text(encoding="utf-8")
+    assert 'host = "203.0.113.1"' in text
+    lab.write_text(text.replace('host = "203.0.113.1"', 'host = "203.0.113.99"'), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / 'refbench-hardened.toml'}",
+         f"--lab-config={lab}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
+         str(STAR1 / "test_s1_1_14_resilience.py"), "-k", "power"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    [run] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert check_run(run) == [], proc.stdout[-3000:]
+    record = json.loads((run / "evaluation.json").read_text(encoding="utf-8"))
+    [unit] = record["units"]
+    assert unit["verdict"] == "INCONCLUSIVE" and unit["reason"] == "lab_equipment_fault", unit
+    assert "RB-PDU" in unit["rationale"], unit["rationale"]
+    assert proc.returncode == 6
