@@ -11,6 +11,7 @@ from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.session import EvaluationSession
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
 from labtests.star1.disruptions import disruption_for
+from reports.model import Reason
 
 OFF_SECONDS = 3.0
 
@@ -89,6 +90,9 @@ def check_boot_log(unit: TestUnit, interface: PhysicalInterface, evaluation: Eva
     failures = scan.failures()
     if failures:
         unit.failed(f"{interface.name} boot log: " + "; ".join(f.what for f in failures[:8]))
+    elif boot.ended == "size_limit":
+        unit.inconclusive(Reason.LAB_EQUIPMENT_FAULT, f"{interface.name}: the boot log reached the "
+                          f"{boot.bytes_read}-byte limit, so the rest of it was not scanned")
     else:
         notes = [f.what for f in scan.findings if f.severity == "note"]
         unit.passed(f"{interface.name}: {boot.bytes_read} bytes printed during boot ({boot.ended}); no secret, no "

@@ -118,8 +118,16 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
             target = target_for(logins[0], profile, host)
             after.factory_password = attempt(target, factory, guard, label="factory password").outcome
         got = actions.run("get_setting")
-        after.setting_kept = got.ok and planted.value(SETTING) in got.output
+        if not got.ok:
+            raise DeviceUnreachable(f"after the {kind} loss the device did not answer [actions.get_setting] "
+                                    f"(status {got.status})")
+        after.setting_kept = planted.value(SETTING) in got.output
         after.version_after = _version(actions)
+        if after.version_before is not None and after.version_after is None:
+            raise DeviceUnreachable(f"after the {kind} loss the device did not report its firmware version")
+        if after.factory_password not in (None, Outcome.ACCEPTED, Outcome.REJECTED):
+            raise DeviceUnreachable(f"after the {kind} loss the login with the factory password got no answer "
+                                    f"({after.factory_password.value})")
     after.log.append(f"back after {seconds:.1f} s; changed password {outcome.value}; factory password "
                      f"{after.factory_password.value if after.factory_password else 'not tried'}; setting kept "
                      f"{after.setting_kept}; firmware {after.version_after}")

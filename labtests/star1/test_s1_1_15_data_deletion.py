@@ -52,6 +52,9 @@ class Deletion:
     after: StorageScan | None = None
     shown_after: dict[str, list[str]] = field(default_factory=dict)  # canary -> actions still showing it
     old_password_works: list[str] = field(default_factory=list)
+    shown_before: list[str] = field(default_factory=list)  # planted values the interfaces showed before
+    password_refused: list[str] = field(default_factory=list)  # logins that answered "no" to it
+    password_unclear: list[str] = field(default_factory=list)  # logins that did not answer
     problem: Inconclusive | None = None
     log: list[str] = field(default_factory=list)
     evidence: list[EvidenceRef] = field(default_factory=list)
@@ -99,8 +102,8 @@ def _run(sink: SharedEvidence, profile: DeviceProfile, actions: ActionRunner, cr
         raise MissingIxit("nothing could be planted: declare [actions.set_setting], [actions.create_user_data] or "
                           "[actions.change_password]")
     readers = [n for n in ("get_setting", "get_user_data") if actions.declared(n)]
-    shown = sorted({v for r in readers for v in _shows(actions, r, d.planted)})
-    d.log.append(f"before the deletion the interfaces show: {', '.join(shown) or 'nothing planted'}")
+    d.shown_before = sorted({v for r in readers for v in _shows(actions, r, d.planted)})
+    d.log.append(f"before the deletion the interfaces show: {', '.join(d.shown_before) or 'nothing planted'}")
     if actions.declared("dump_storage"):
         d.before = dump_and_scan(sink, actions, work, "before-deletion", d.planted)
     reset = actions.run("factory_reset")
@@ -124,6 +127,10 @@ def _run(sink: SharedEvidence, profile: DeviceProfile, actions: ActionRunner, cr
             d.log.append(f"planted password on {mech.id}: {tried.outcome.value}")
             if tried.outcome is Outcome.ACCEPTED:
                 d.old_password_works.append(mech.id)
+            elif tried.outcome is Outcome.REJECTED:
+                d.password_refused.append(mech.id)
+            else:
+                d.password_unclear.append(mech.id)
     if actions.declared("dump_storage"):
         d.after = dump_and_scan(sink, actions, work, "after-deletion", d.planted)
     return d
@@ -162,9 +169,21 @@ def test_deleted_data_is_gone_from_the_interfaces(unit: TestUnit, deletion: Dele
         problems.append(f"the password set before the deletion still works on {', '.join(d.old_password_works)}")
     if problems:
         unit.failed("after the declared deletion, " + "; ".join(problems))
+    elif d.password_unclear:
+        raise DeviceUnreachable(f"the planted password got no answer on {', '.join(d.password_unclear)} after the "
+                                f"deletion, so it cannot be shown to be refused")
+    elif not d.shown_before and not d.password_refused:
+        # absence proves nothing when nothing was visible to begin with
+        raise MissingIxit("no planted value could be read back before the deletion and no planted password was "
+                          "checked: declare [actions.get_setting] or [actions.get_user_data] and "
+                          "[actions.change_password]")
     else:
-        unit.passed(f"after the declared deletion none of {', '.join(d.planted.names())} is shown or accepted; "
-                    f"the device is back at its factory password")
+        parts = []
+        if d.shown_before:
+            parts.append(f"{', '.join(d.shown_before)}, shown before, are no longer shown")
+        if d.password_refused:
+            parts.append(f"the planted password is refused on {', '.join(d.password_refused)}")
+        unit.passed(f"after the declared deletion {'; '.join(parts)}; the device is back at its factory password")
 
 
 @pytest.mark.jcstar("S1.1-15", timeout=900)
