@@ -58,7 +58,8 @@ def run(argv: list[str]) -> int:
                           "key": fw.key, "seconds": round(time.monotonic() - t0, 2)}, indent=1))
     elif a.cmd == "defects":
         for name, dft in sorted(DEFECTS.items()):
-            print(f"{name:28} {','.join(dft.fails):20} {dft.description}")
+            where = "" if dft.device else " [vendor documents only: the device is the hardened one]"
+            print(f"{name:28} {','.join(dft.fails):20} {dft.description}{where}")
     elif a.cmd == "up":
         names = [n for spec in a.defect for n in spec.split(",") if n]
         bench = ReferenceBench(defects=frozenset(names), unit_serial=a.serial, telemetry_collector=a.collector,

@@ -32,6 +32,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, ConfigDict
 
 from refbench.config import ADMIN_USER, FIRMWARE_VERSION, MODEL_NUMBER, TELEMETRY_PORT
+from refbench.defects import device_defects
 from refbench.errors import BenchError
 
 SHARED_PASSWORD = "Rb100-Fleet-2024!"  # defect shared_password: the same on every unit
@@ -200,8 +201,9 @@ def manufacture(unit_dir: Path, serial: str, defects: frozenset[str], *, ipv4: s
             images.append(img)
         flash = unit_dir / "flash.img"
         assemble_flash(flash, images)
-    otp = {"defects": sorted(defects), "huk": huk.hex(), "ipv4": ipv4, "ipv6": ipv6, "lab_ipv4": lab_ipv4,
-           "telemetry_port": TELEMETRY_PORT}
+    # Document defects (device=False) change nothing on the unit: only device defects reach the strap disk.
+    otp = {"defects": sorted(device_defects(defects)), "huk": huk.hex(), "ipv4": ipv4, "ipv6": ipv6,
+           "lab_ipv4": lab_ipv4, "telemetry_port": TELEMETRY_PORT}
     if "boot_log_secrets" in defects:
         otp["provisioning_password"] = password  # defect: the boot script prints it on the console
     blob = json.dumps(otp, sort_keys=True).encode()

@@ -58,6 +58,75 @@ class EvidenceRef(Record):
     )
 
 
+class CheckVerdict(StrEnum):
+    """An evaluator's (or an automatic aid's) verdict on one checklist question."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    PENDING = "pending"
+
+
+class Subject(Record):
+    """What a checklist question is judged on: a vendor document, or a part of the IXIT (the profile)."""
+
+    key: str = Field(description="The profile's document key (e.g. 'user_manual'), or 'ixit' for profile tables")
+    title: str
+    sha256: str | None = Field(
+        description="SHA-256 of the document or of the IXIT tables (canonical JSON) as this run saw them; "
+        "None for a document the profile gives only by URL (the harness does not fetch from outside the lab)"
+    )
+    path: str | None = Field(default=None, description="Its copy in the run folder, when there is one")
+    url: str | None = None
+    tables: list[str] = Field(default_factory=list, description="For 'ixit': the profile tables judged")
+
+
+class Answer(Record):
+    """One evaluator's judgement on one question: who, when, what, why, and on what evidence."""
+
+    evaluator_id: str
+    evaluator_name: str
+    evaluator_role: str
+    at: datetime
+    verdict: Literal[CheckVerdict.PASS, CheckVerdict.FAIL, CheckVerdict.NOT_APPLICABLE]
+    rationale: str
+    subject_key: str = Field(description="Which subject the answer cites (a document key or 'ixit')")
+    subject_sha256: str = Field(description="The version of the subject judged; must match the run's")
+    location: str | None = Field(default=None, description="Page or section of the evidence")
+    attached: EvidenceRef | None = Field(
+        default=None, description="A saved copy of a document given by URL, attached with the answer"
+    )
+    source: Literal["interactive", "answers_file"]
+    source_file: str | None = Field(default=None, description="The answers file, as kept in the run folder")
+    prepared: str | None = Field(
+        default=None, description="The answers file's own marking when it was prepared in advance"
+    )
+
+
+class AidResult(Record):
+    """What an automatic aid found for a question (recorded as evidence beside the evaluator's judgement)."""
+
+    aid: str
+    outcome: Literal["pass", "fail", "info"]
+    detail: str
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+
+
+class CheckResult(Record):
+    """One question of a review unit's checklist, with its verdict and how it was reached."""
+
+    check_id: str
+    kind: Literal["document", "conceptual"]
+    question_ja: str
+    question_en: str
+    subjects: list[Subject]
+    aid: AidResult | None = None
+    automatic: bool = Field(description="The aid alone settles this question")
+    answer: Answer | None = None
+    verdict: CheckVerdict
+    detail: str = Field(description="Why this verdict: the aid, the answer, or what is still needed")
+
+
 class UnitResult(Record):
     """One test unit: exactly one verdict, with its rationale and evidence."""
 
@@ -70,6 +139,9 @@ class UnitResult(Record):
     evidence: list[EvidenceRef] = Field(default_factory=list)
     started: datetime
     finished: datetime
+    checklist: list[CheckResult] = Field(
+        default_factory=list, description="Review units only: each question, its answer and its verdict"
+    )
 
 
 class ItemResult(Record):
@@ -168,6 +240,17 @@ class ScopeRecord(Record):
     detail: str
 
 
+class Completion(Record):
+    """Answers added to the record after the run (python -m reports.complete)."""
+
+    at: datetime
+    by: str = Field(description="Who ran the completion (an evaluator id)")
+    source: Literal["interactive", "answers_file"]
+    source_file: str | None = None
+    answered: list[str] = Field(description="Check ids answered by this completion")
+    still_pending: list[str] = Field(default_factory=list)
+
+
 class EvaluationRecord(Record):
     """Everything about one evaluation run. Written as the run goes, so a crash leaves it consistent."""
 
@@ -199,3 +282,6 @@ class EvaluationRecord(Record):
     items: list[ItemResult] = Field(default_factory=list)
     overall: Overall | None = None
     exit_status: int | None = None
+    completions: list[Completion] = Field(
+        default_factory=list, description="Evaluator answers added after the run, each also in the audit log"
+    )

@@ -26,6 +26,7 @@ def models() -> dict[str, Any]:
     """File name → pydantic model, for every schema this script writes."""
     if str(REPO) not in sys.path:  # run from a checkout without the package installed
         sys.path.insert(0, str(REPO))
+    from fixtures.answers import AnswersFile
     from fixtures.labconfig import LabConfig
     from fixtures.profile import DeviceProfile
     from reports.manifest import Manifest
@@ -36,6 +37,7 @@ def models() -> dict[str, Any]:
         "lab_config.schema.json": LabConfig,
         "evaluation.schema.json": EvaluationRecord,
         "manifest.schema.json": Manifest,
+        "answers.schema.json": AnswersFile,
     }
 
 

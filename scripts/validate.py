@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "device_profiles"
 
 MODULE_DIR = ROOT / "labtests" / "star1"
+# The reference device's prepared evaluator answers: each is bound to one version of one document, so
+# a variant with a defective document gets the answer written for that version (or none: pending).
+PREPARED_ANSWERS = ROOT / "refbench" / "documents" / "prepared-answers.toml"
 
 
 def modules() -> dict[str, Path]:
@@ -49,7 +52,7 @@ def run_variant(profile: Path, items: list[str], out: Path) -> dict[str, object]
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", f"--device={profile}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
-         *files], cwd=ROOT, capture_output=True, text=True, check=False)
+         f"--answers={PREPARED_ANSWERS}", *files], cwd=ROOT, capture_output=True, text=True, check=False)
     (out / f"{profile.stem}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     record_line = next((line for line in proc.stdout.splitlines() if line.startswith("Record: ")), "")
     record_path = Path(record_line.split()[1]) if record_line else None

@@ -50,6 +50,7 @@ EXPECTED_FILES = {
     "lab_config.schema.json",
     "evaluation.schema.json",
     "manifest.schema.json",
+    "answers.schema.json",
 }
 
 

@@ -18,10 +18,12 @@ from fixtures.device_fixtures import Discovered
 from fixtures.net.logins import LoginTarget, Outcome, attempt
 from fixtures.net.webaccess import WebClient, crawl, probe_paths
 from fixtures.profile import DeviceProfile, HttpAction, PhysicalInterface, Service
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import DeviceUnreachable, TestUnit
 from labtests.star1.consoles import check_console
+from labtests.star1.reviews import run_review
 from reports.model import Reason
 
 WEB_KINDS = ("http_form", "http_token", "http_basic")
@@ -183,3 +185,9 @@ def test_discovered_services_require_authentication(
 @pytest.mark.jcstar("S1.1-01", timeout=120)
 def test_serial_console_requires_login(unit: TestUnit, uart: PhysicalInterface, evaluation: EvaluationSession) -> None:
     check_console(unit, uart, evaluation)
+
+
+@pytest.mark.jcstar("S1.1-01", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -16,9 +16,11 @@ from fixtures.net.dictionary import Guess, run_dictionary
 from fixtures.net.logins import LoginTarget
 from fixtures.passwords import UnitPassword, analyse
 from fixtures.profile import AuthMechanism, DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import MissingIxit, TestUnit
+from labtests.star1.reviews import run_review
 from reports.model import Reason
 
 
@@ -102,3 +104,9 @@ def test_declared_password_source(unit: TestUnit, profile: DeviceProfile) -> Non
         raise MissingIxit(f"password_generation is not described for: {', '.join(undocumented)}")
     unit.passed("every mechanism declares unique per-unit or user-defined passwords, with the generation "
                 "method described (vendor's declaration, checked on the device by the other units)")
+
+
+@pytest.mark.jcstar("S1.1-02", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -16,8 +16,10 @@ from fixtures.credentials import CredentialStore
 from fixtures.device_fixtures import network_mechanisms
 from fixtures.net.logins import Outcome, attempt, target_for
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
+from labtests.star1.reviews import run_review
 
 
 def new_password() -> str:
@@ -77,3 +79,9 @@ def test_password_change_takes_effect(
         names = sorted({m for m, _, _ in checks})
         unit.passed(f"changed through the declared action; the new password works and the old one is refused "
                     f"on {', '.join(names)}")
+
+
+@pytest.mark.jcstar("S1.1-03", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

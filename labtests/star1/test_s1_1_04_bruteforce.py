@@ -14,9 +14,11 @@ from fixtures.credentials import CredentialStore
 from fixtures.net.bruteforce import BruteForceLimits, BruteForceMeasurement, measure
 from fixtures.net.logins import LoginTarget, Outcome
 from fixtures.profile import AuthMechanism
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
+from labtests.star1.reviews import run_review
 from reports.model import Reason
 from reports.svgplot import scatter
 
@@ -79,3 +81,9 @@ def test_guessing_rate_is_limited(
     else:
         unit.passed(f"{name}: at most about {m.rate_per_hour:g} guesses per hour ({how(m)}); the right "
                     f"password worked again afterwards; {note}")
+
+
+@pytest.mark.jcstar("S1.1-04", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import pytest
 
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.update_trials import UpdateTrials
 from fixtures.verdict import TestUnit
+from labtests.star1.reviews import run_review
 from labtests.star1.updates import judge_refusal
 
 
@@ -68,3 +70,9 @@ def test_rollback_is_refused(
 ) -> None:
     if _applicable(unit, profile):
         judge_refusal(unit, update_trials, "older")
+
+
+@pytest.mark.jcstar("S1.1-06", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

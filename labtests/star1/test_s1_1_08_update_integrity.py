@@ -12,8 +12,10 @@ from __future__ import annotations
 import pytest
 
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.update_trials import TrialKind, UpdateTrials
 from fixtures.verdict import TestUnit
+from labtests.star1.reviews import run_review
 from labtests.star1.updates import judge_refusal
 
 KINDS: list[TrialKind] = ["tampered", "truncated", "unsigned"]
@@ -28,3 +30,9 @@ def test_damaged_image_is_refused(
         unit.not_applicable()  # needs the vendor's justification in [[not_applicable]]
         return
     judge_refusal(unit, update_trials, kind)
+
+
+@pytest.mark.jcstar("S1.1-08", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -14,7 +14,9 @@ import pytest
 from fixtures.actions import ActionResult, ActionRunner
 from fixtures.model_number import ModelReading, read_model
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.verdict import EvaluatorInputPending, TestUnit
+from labtests.star1.reviews import run_review
 
 
 def _reading(unit: TestUnit, actions: ActionRunner, name: str, model: str, what: str) -> ModelReading:
@@ -49,3 +51,9 @@ def test_model_number_identifiable(unit: TestUnit, profile: DeviceProfile, actio
         unit.failed(f"the label {label.detail}")
     else:
         unit.failed(f"the model number cannot be identified: the label {label.detail}, and {device_part}")
+
+
+@pytest.mark.jcstar("S1.1-10", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -19,7 +19,9 @@ import pytest
 from fixtures.actions import ActionRunner
 from fixtures.credentials import CredentialStore
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.verdict import MissingIxit, TestUnit
+from labtests.star1.reviews import run_review
 from labtests.star1.storage import NOTE, Planted, dump_and_scan, plant_password, plant_user_data
 from reports.model import Reason
 
@@ -60,3 +62,9 @@ def test_protected_data_not_stored_in_cleartext(
     unit.passed(f"none of {', '.join(secrets_planted)} is readable in the {scan.size}-byte storage dump (raw, URL, "
                 f"base64, UTF-16, unsalted digests), nor any unencrypted private key, while the control note is; "
                 f"password-hash schemes seen: {schemes}")
+
+
+@pytest.mark.jcstar("S1.1-11", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

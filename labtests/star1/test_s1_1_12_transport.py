@@ -26,9 +26,11 @@ from fixtures.net.ssh_audit import assess_ssh
 from fixtures.net.tls_probe import assess_tls
 from fixtures.net.webaccess import WebClient
 from fixtures.profile import DeviceProfile, Service
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
+from labtests.star1.reviews import run_review
 from reports.model import Reason, Verdict
 
 CLEARTEXT_LOGIN = {"telnet": "telnet", "ftp": "FTP"}
@@ -188,3 +190,9 @@ def test_no_protected_data_in_cleartext(
                     f"({', '.join(o.name for o in profile.outbound) or 'none declared'}) were encrypted")
     else:
         unit.inconclusive(verdict.reason or Reason.LAB_EQUIPMENT_FAULT, verdict.rationale)
+
+
+@pytest.mark.jcstar("S1.1-12", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -24,10 +24,12 @@ from fixtures.device_fixtures import Discovered
 from fixtures.net.discovery import declared_but_closed, undeclared
 from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan, transcript_path
 from fixtures.profile import DeviceProfile, PhysicalInterface
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import TestUnit
 from labtests.star1.consoles import check_boot_log, check_console
+from labtests.star1.reviews import run_review
 from reports.model import Reason
 
 
@@ -173,3 +175,9 @@ def test_boot_log_reveals_nothing(
     """The device is power-cycled with the console open: its boot log must show no secret (the current
     passwords among them) and no debug access (a shell, a boot loader that stops for any key)."""
     check_boot_log(unit, debug_uart, evaluation, profile, credentials)
+
+
+@pytest.mark.jcstar("S1.1-13", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -25,11 +25,13 @@ from fixtures.credentials import CredentialStore
 from fixtures.device_fixtures import network_mechanisms
 from fixtures.net.logins import Outcome, attempt, target_for
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.update_trials import reported_version
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
 from labtests.star1.disruptions import Disruption, disruption_for
+from labtests.star1.reviews import run_review
 from labtests.star1.storage import PASSWORD, SETTING, Planted, plant_password, plant_setting
 
 POLL_SECONDS = 3.0
@@ -167,3 +169,9 @@ def test_loss_keeps_the_secure_state(
     """Power cut abruptly and restored (power), or the link taken down and up (network)."""
     after = _disrupt(kind, unit, evaluation, profile, actions, credentials, scope_guard, dut_address)
     _judge(unit, kind, after, float(profile.resilience.recovery_seconds))
+
+
+@pytest.mark.jcstar("S1.1-14", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

@@ -28,10 +28,12 @@ from fixtures.device_fixtures import network_mechanisms
 from fixtures.evidence import SharedEvidence
 from fixtures.net.logins import Outcome, attempt, target_for
 from fixtures.profile import DeviceProfile
+from fixtures.review import Reviewer
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.storage_scan import StorageScan
 from fixtures.verdict import DeviceUnreachable, Inconclusive, MissingIxit, TestUnit
+from labtests.star1.reviews import run_review
 from labtests.star1.storage import (
     PASSWORD,
     Planted,
@@ -205,3 +207,9 @@ def test_deleted_data_is_gone_from_storage(unit: TestUnit, profile: DeviceProfil
     else:
         unit.passed(f"{', '.join(sorted(visible))} were readable in the storage before the declared deletion and "
                     f"are not after it")
+
+
+@pytest.mark.jcstar("S1.1-15", timeout=3600, device=False)
+def test_design_review(unit: TestUnit, reviewer: Reviewer) -> None:
+    """Conceptual: the design the IXIT declares, reviewed by the evaluator against the criteria."""
+    run_review(unit, reviewer)

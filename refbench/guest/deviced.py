@@ -61,6 +61,21 @@ SESSION_TTL_S = 900.0
 MAX_BODY = 16 * 1024 * 1024
 COMMON_PASSWORDS = {"admin", "password", "12345678", "123456789", "1234567890", "qwerty123", "letmein123"}
 
+# security.txt (RFC 9116): the vendor's vulnerability contacts, as its disclosure policy gives them
+# (refbench/documents/vulnerability-disclosure-policy.md, section 3.1).  Expires moves with the clock.
+SECURITY_TXT_PATH = "/.well-known/security.txt"
+SECURITY_TXT_VALID_S = 180 * 86400
+SECURITY_TXT = """# RB-100 (JC-STAR Reference Bench): how to report a security vulnerability
+Contact: mailto:security@rb100.example
+Contact: https://rb100.example/security/report
+Expires: {expires}
+Encryption: https://rb100.example/security/pgp-key.asc
+Policy: https://rb100.example/security/vdp
+Preferred-Languages: ja, en
+Canonical: https://{host}/.well-known/security.txt
+"""
+HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?")
+
 _log_lock = threading.Lock()
 
 
@@ -627,6 +642,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Client address for the log."""
         return str(self.client_address[0])
 
+    def own_host(self) -> str:
+        """The host the client asked for (Host header), else the address it connected to, for URLs."""
+        host = (self.headers.get("Host") or "").strip()
+        if HOST_HEADER.fullmatch(host):
+            return host
+        addr = str(self.connection.getsockname()[0]).split("%")[0].removeprefix("::ffff:")
+        return f"[{addr}]" if ":" in addr else addr
+
+    def security_txt(self) -> bytes:
+        """The RFC 9116 file, valid for SECURITY_TXT_VALID_S from now (device clock, UTC)."""
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + SECURITY_TXT_VALID_S))
+        return SECURITY_TXT.format(expires=expires, host=self.own_host()).encode()
+
     # -- dispatch --
     def do_GET(self) -> None:
         self.dispatch("GET")
@@ -747,6 +775,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                f"{int(remaining) + 1} s.</p>", {"Retry-After": str(int(remaining) + 1)})
             else:
                 self.send_page(401, "Login failed", "<p>Wrong user name or password.</p>" + LOGIN_FORM)
+            return
+        if path == SECURITY_TXT_PATH and method == "GET":
+            self.send(200, self.security_txt(), "text/plain; charset=utf-8")
             return
         if path == "/model" and method == "GET":
             m = d.model_number()
@@ -877,6 +908,10 @@ def tls_context() -> ssl.SSLContext:
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+        # why: OpenSSL's default TLS 1.3 groups include ffdhe2048 (112-bit strength), which CRYPTREC allows
+        # only until 2030, and security updates are promised until 2031-03-31. P-256 alone (128-bit), the
+        # curve of the certificate too; with OpenSSL 3 this sets the group list for TLS 1.2 and 1.3.
+        ctx.set_ecdh_curve("prime256v1")
         ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
         ctx.load_cert_chain(os.path.join(FACTORY, "tls.crt"), key)
     for f in ("tls.key", "tls-weak.key"):

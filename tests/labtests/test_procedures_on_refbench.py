@@ -19,6 +19,7 @@ from reports.check import check_run
 
 ROOT = Path(__file__).resolve().parents[2]
 STAR1 = ROOT / "labtests" / "star1"
+PREPARED_ANSWERS = ROOT / "refbench" / "documents" / "prepared-answers.toml"
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("qemu-system-x86_64") is None or not Path("/dev/net/tun").exists(),
@@ -39,13 +40,14 @@ def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, obje
     return evaluate_profile(ROOT / "device_profiles" / f"refbench-{variant}.toml", modules, tmp_path)
 
 
-def evaluate_profile(profile: Path, modules: list[str], tmp_path: Path) -> dict[str, object]:
+def evaluate_profile(profile: Path, modules: list[str], tmp_path: Path, *more: str) -> dict[str, object]:
+    """Run ``modules`` on ``profile`` with the bench's prepared answers (the design reviews need them)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     lab_config_in(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", f"--device={profile}",
          f"--lab-config={tmp_path / 'lab_config.toml'}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
-         *[str(STAR1 / m) for m in modules]],
+         f"--answers={PREPARED_ANSWERS}", *more, *[str(STAR1 / m) for m in modules]],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     runs = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(runs) == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -99,6 +101,7 @@ def test_lifecycle_procedures_fail_each_defect(tmp_path: Path) -> None:
     defects = ["unsigned_update_accepted", "no_model_number", "plaintext_secrets", "settings_lost_on_power_loss",
                "reset_leaves_data"]
     profile = profile.replace("defects = []", "defects = [" + ", ".join(f'"{d}"' for d in defects) + "]")
+    profile = profile.replace('path = "../refbench/', f'path = "{ROOT}/refbench/')  # the profile moves to tmp
     tmp_profile = tmp_path / "profile.toml"
     tmp_profile.write_text(profile, encoding="utf-8")
     record = evaluate_profile(tmp_profile, LIFECYCLE, tmp_path / "runs")

@@ -71,6 +71,15 @@ def test_cleartext_http_admin_and_unauthenticated_settings(bench: ReferenceBench
     assert lc.http_request(info, "GET", "/api/v1/version")[0] == 401  # only the settings endpoint is open
 
 
+def test_security_txt_is_the_hardened_one(bench: ReferenceBench) -> None:
+    """No defect changes security.txt; with http_cleartext_admin port 80 serves it too."""
+    for tls in (True, False):
+        st, hdrs, body = lc.http_request(bench.info, "GET", "/.well-known/security.txt", tls=tls)
+        assert st == 200 and hdrs["content-type"] == "text/plain; charset=utf-8"
+        assert b"Contact: mailto:security@rb100.example\n" in body
+        assert f"Canonical: https://{bench.info.dut_address}/.well-known/security.txt\n".encode() in body
+
+
 def test_outdated_web_server_banner(bench: ReferenceBench) -> None:
     for tls in (True, False):
         assert lc.http_request(bench.info, "GET", "/", tls=tls)[1]["server"] == "RomPager/4.07 UPnP/1.0"

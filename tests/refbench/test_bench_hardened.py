@@ -124,6 +124,19 @@ def test_https_strong_tls_and_auth(bench: ReferenceBench, password: str) -> None
     assert isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
 
 
+@pytest.mark.parametrize(("version", "group", "accepted"), [
+    ("-tls1_3", "P-256", True), ("-tls1_2", "P-256", True), ("-tls1_3", "ffdhe2048", False),
+    ("-tls1_3", "X25519", False), ("-tls1_3", "ffdhe3072", False),
+])
+def test_tls_key_exchange_group_p256_only(bench: ReferenceBench, version: str, group: str, accepted: bool) -> None:
+    # ffdhe2048 (112-bit) would fail S1.1-12 for a support period past 2030 (the profile declares 2031-03-31)
+    info = bench.info
+    out = subprocess.run(["ip", "netns", "exec", info.lab_netns, "openssl", "s_client", "-connect",
+                          f"{info.dut_address}:443", version, "-groups", group], input=b"", capture_output=True,
+                         timeout=30, check=False).stdout
+    assert (b"Cipher is" in out and b"Cipher is (NONE)" not in out) == accepted, out[-500:]
+
+
 def test_web_login_form(bench: ReferenceBench, password: str) -> None:
     info = bench.info
     st, hdrs, _ = lc.http_request(info, "GET", "/admin")
@@ -135,6 +148,28 @@ def test_web_login_form(bench: ReferenceBench, password: str) -> None:
     cookie = hdrs["set-cookie"].split(";")[0]
     st, _, body = lc.http_request(info, "GET", "/admin", headers={"Cookie": cookie})
     assert st == 200 and b"Firmware update" in body
+
+
+@pytest.mark.parametrize("ipv6", [False, True], ids=["ipv4", "ipv6"])
+def test_security_txt(bench: ReferenceBench, ipv6: bool) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fixtures.securitytxt import parse_security_txt
+
+    info = bench.info
+    host = f"[{info.dut_ipv6}]" if ipv6 else info.dut_address
+    url = f"https://{host}/.well-known/security.txt"
+    st, hdrs, body = lc.http_request(info, "GET", "/.well-known/security.txt", ipv6=ipv6)  # no login
+    assert st == 200 and hdrs["content-type"] == "text/plain; charset=utf-8"
+    now = datetime.now(UTC)
+    parsed = parse_security_txt(body, now=now, fetched_from=url)
+    assert parsed.verdict == "valid" and parsed.problems == [], parsed.problems
+    assert parsed.contacts == ["mailto:security@rb100.example", "https://rb100.example/security/report"]
+    assert parsed.policy == ["https://rb100.example/security/vdp"] and parsed.canonical == [url]
+    assert parsed.expires is not None and abs(parsed.expires - (now + timedelta(days=180))) < timedelta(minutes=5)
+    # without a usable Host header, the Canonical URL names the address the request reached
+    st, _, body = lc.http_request(info, "GET", "/.well-known/security.txt", headers={"Host": ""}, ipv6=ipv6)
+    assert st == 200 and f"Canonical: {url}\n" in body.decode()
 
 
 def test_uart_requires_login(bench: ReferenceBench, password: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from refbench import manufacture, pdu_pass
 from refbench.config import SUBNET_CANDIDATES
-from refbench.defects import DEFECTS, ITEMS, expected_failures, parse_defects
+from refbench.defects import DEFECTS, DOCUMENTS_DIR, ITEMS, Defect, device_defects, expected_failures, parse_defects
 from refbench.errors import BenchError
 from refbench.firmware import Tree
 from refbench.guest import fwformat
@@ -71,9 +71,60 @@ def test_addresses() -> None:
 
 # ---- defects ---------------------------------------------------------------------------------
 def test_every_defect_names_known_items() -> None:
-    assert len(DEFECTS) == 20
+    assert len(DEFECTS) == 22
+    assert list(ITEMS) == [f"S1.1-{n:02d}" for n in range(1, 17)]
     for d in DEFECTS.values():
         assert d.fails and set(d.fails) <= set(ITEMS), d.name
+
+
+def test_a_defect_is_a_device_defect_by_default() -> None:
+    d = Defect(name="x", description="y", fails=("S1.1-01",))
+    assert d.device and d.documents == {} and d.drop_profile_keys == ()
+    assert all(d.device and not d.documents and not d.drop_profile_keys
+               for d in DEFECTS.values() if d.name not in ("vdp_without_timelines", "no_support_period"))
+
+
+def test_document_defects() -> None:
+    vdp, nsp = DEFECTS["vdp_without_timelines"], DEFECTS["no_support_period"]
+    assert vdp.fails == ("S1.1-05",) and not vdp.device and vdp.drop_profile_keys == ()
+    assert vdp.documents == {
+        "vulnerability_disclosure_policy": "defective/vulnerability-disclosure-policy-no-timelines.md"}
+    assert nsp.fails == ("S1.1-09", "S1.1-16") and not nsp.device
+    assert nsp.documents == {"update_policy": "defective/update-policy-no-support-period.md",
+                             "user_manual": "defective/user-manual-no-support-period.md"}
+    assert nsp.drop_profile_keys == ("documents.support_period_end",)
+    for d in (vdp, nsp):
+        for rel in d.documents.values():
+            assert (DOCUMENTS_DIR / rel).is_file(), rel
+    assert expected_failures(["vdp_without_timelines", "no_support_period"]) == {"S1.1-05", "S1.1-09", "S1.1-16"}
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"documents": {"manual": "user-manual.md"}}, "unknown document key 'manual'"),
+    ({"documents": {"user_manual": "../../etc/passwd"}}, "must be a path inside refbench/documents"),
+    ({"documents": {"user_manual": "/etc/passwd"}}, "must be a path inside refbench/documents"),
+    ({"drop_profile_keys": ("support_period_end",)}, "must be 'table.key'"),
+    ({"drop_profile_keys": ("documents.",)}, "must be 'table.key'"),
+])
+def test_defect_model_refuses_bad_document_fields(fields: dict[str, object], message: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        Defect.model_validate({"name": "x", "description": "y", "fails": ("S1.1-16",), "device": False, **fields})
+
+
+def test_device_defects_leave_out_document_defects() -> None:
+    assert device_defects(["telnet_enabled", "vdp_without_timelines", "no_support_period"]) == {"telnet_enabled"}
+    assert device_defects([]) == frozenset()
+    with pytest.raises(BenchError, match="unknown defect"):
+        device_defects(["nope"])
+
+
+def test_strap_disk_carries_only_device_defects(tmp_path: Path) -> None:
+    unit = manufacture.manufacture(tmp_path, "RB-0007", frozenset({"telnet_enabled", "vdp_without_timelines"}),
+                                   ipv4="203.0.113.10/24", ipv6=None, lab_ipv4="203.0.113.1")
+    otp = json.loads(unit.otp_image.read_bytes().rstrip(b"\0"))
+    assert otp["defects"] == ["telnet_enabled"]
 
 
 def test_parse_defects_forms() -> None:
