@@ -8,6 +8,8 @@ raw pydantic traceback.
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
+from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any, TypeVar
 
@@ -64,3 +66,8 @@ def parse_toml(origin: str, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaDataError(origin, [f"TOML syntax error: {exc}"]) from None
+
+
+def duplicates(values: Iterable[str]) -> list[str]:
+    """Values that occur more than once, in first-seen order."""
+    return [value for value, count in Counter(values).items() if count > 1]

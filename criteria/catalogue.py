@@ -16,14 +16,12 @@ matching its ``number``; every source, threat and requirement an item names is d
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from criteria._data import CriteriaDataError, Frozen, parse_toml, read_resource_text, validate_data
+from criteria._data import CriteriaDataError, Frozen, duplicates, parse_toml, read_resource_text, validate_data
 
 __all__ = [
     "STAR1_IDS",
@@ -55,10 +53,6 @@ SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
 RequirementId = Annotated[str, Field(pattern=r"^[0-9]{1,2}-[0-9]{1,2}$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
-
-def _duplicates(values: Iterable[str]) -> list[str]:
-    """Values that occur more than once, in first-seen order."""
-    return [value for value, count in Counter(values).items() if count > 1]
 
 
 class Source(Frozen):
@@ -129,9 +123,9 @@ class Item(Frozen):
         expected = f"S1.1-{self.number:02d}"
         if self.id != expected:
             raise ValueError(f"item {self.id}: number {self.number} needs id {expected}")
-        for dup in _duplicates(self.requirements):
+        for dup in duplicates(self.requirements):
             raise ValueError(f"item {self.id}: requirement {dup} listed twice")
-        for dup in _duplicates(m.provision for m in self.etsi):
+        for dup in duplicates(m.provision for m in self.etsi):
             raise ValueError(f"item {self.id}: ETSI provision {dup} mapped twice")
         return self
 
@@ -158,13 +152,13 @@ class Catalogue(Frozen):
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
         source_ids = [s.id for s in self.catalogue.sources]
-        for dup in _duplicates(source_ids):
+        for dup in duplicates(source_ids):
             raise ValueError(f"source id '{dup}' is declared twice")
-        for dup in _duplicates(t.id for t in self.threats):
+        for dup in duplicates(t.id for t in self.threats):
             raise ValueError(f"threat id '{dup}' is declared twice")
-        for dup in _duplicates(r.id for r in self.requirements):
+        for dup in duplicates(r.id for r in self.requirements):
             raise ValueError(f"requirement id '{dup}' is declared twice")
-        for dup in _duplicates(i.id for i in self.items):
+        for dup in duplicates(i.id for i in self.items):
             raise ValueError(f"duplicate item id '{dup}'")
         ids = tuple(i.id for i in self.items)
         if ids != STAR1_IDS:

@@ -33,14 +33,12 @@ test checks the constants against ``fixtures.profile``.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from criteria._data import Frozen, parse_toml, read_resource_text, validate_data
+from criteria._data import Frozen, duplicates, parse_toml, read_resource_text, validate_data
 from criteria.catalogue import STAR1_IDS, Catalogue, load_star1
 
 __all__ = [
@@ -128,13 +126,9 @@ def document_items(catalogue: Catalogue) -> frozenset[str]:
     return frozenset(i.id for i in catalogue.items if i.target == "vendor") | PRODUCT_ITEMS_READ_IN_DOCUMENTS
 
 
-def _duplicates(values: Iterable[str]) -> list[str]:
-    """Values that occur more than once, in first-seen order."""
-    return [value for value, count in Counter(values).items() if count > 1]
-
 
 def _no_repeats(values: tuple[str, ...]) -> tuple[str, ...]:
-    for dup in _duplicates(values):
+    for dup in duplicates(values):
         raise ValueError(f"'{dup}' is listed twice")
     return values
 

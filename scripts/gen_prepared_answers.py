@@ -44,15 +44,21 @@ VERSIONS = {
 
 BOTH = ("hardened", "defective")
 
+
+def passes_in_both(document: str, rows: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str, str, str, str, str]]:
+    """Answers that are the same PASS for the hardened and the defective version of ``document``."""
+    return [(check, document, v, "pass", loc, why) for v in BOTH for check, loc, why in rows]
+
+
 # (check, document, version, verdict, location, rationale)
 DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
     # S1.1-05: the hardened policy, and the one without timelines
-    *[(c, "vulnerability_disclosure_policy", v, "pass", loc, why) for v in BOTH for c, loc, why in (
+    *passes_in_both("vulnerability_disclosure_policy", (
         ("S1.1-05.published", "§7", "§7 gives its public address, https://rb100.example/security/vdp; the "
                                     "Policy field of the device's security.txt points to the same address."),
         ("S1.1-05.contact", "§3.1", "Reports go to security@rb100.example or the web form "
                                     "https://rb100.example/security/report."),
-    )],
+    )),
     ("S1.1-05.acknowledgement_timeline", "vulnerability_disclosure_policy", "hardened", "pass", "§4.1",
      "A numbered acknowledgement within 5 business days of receipt; business days are defined in §4.4."),
     ("S1.1-05.status_update_timeline", "vulnerability_disclosure_policy", "hardened", "pass", "§4.2",
@@ -64,7 +70,7 @@ DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
      "§4.2 says progress is reported 'as needed' (必要に応じて): no interval, no commitment until "
      "resolution."),
     # S1.1-07: the procedure in the user manual (the same sections in both versions)
-    *[(c, "user_manual", v, "pass", loc, why) for v in ("hardened", "defective") for c, loc, why in (
+    *passes_in_both("user_manual", (
         ("S1.1-07.procedure_stated", "§5.2", "Step by step: download the signed image from the support site, Web "
                                              "UI > Firmware update, choose the file, Upload; or POST it to "
                                              "/api/v1/firmware."),
@@ -72,9 +78,9 @@ DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
                                    "no technical knowledge."),
         ("S1.1-07.matches_device", "§5.2", "The same two paths as [update] user_procedure and "
                                            "[actions.install_update] (POST /api/v1/firmware), which S1.1-06 used."),
-    )],
+    )),
     # S1.1-09: the update policy
-    *[(c, "update_policy", v, "pass", loc, why) for v in ("hardened", "defective") for c, loc, why in (
+    *passes_in_both("update_policy", (
         ("S1.1-09.prioritisation", "§2.1-2.2", "Severity from the CVSS v3.1 base score, raised one level for known "
                                                "exploitation, public exploit code or unauthenticated network "
                                                "exploitability."),
@@ -82,7 +88,7 @@ DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
                                    "through the web UI or the REST API; advisories, JVN and e-mail announce them."),
         ("S1.1-09.timeliness", "§2.3", "Target times by severity: critical 30 days, high 60, medium 90, low 180."),
         ("S1.1-09.applies_to_model", "§1", "The policy's scope is the RB-100 and its firmware."),
-    )],
+    )),
     ("S1.1-09.support_period_stated", "update_policy", "hardened", "pass", "§4.1",
      "Security updates are provided until 2031-03-31 (2031年3月31日)."),
     ("S1.1-09.support_period_stated", "update_policy", "defective", "fail", "whole document",
@@ -90,7 +96,7 @@ DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
     ("S1.1-09.support_period_current", "update_policy", "defective", "fail", "whole document",
      "The policy states no support period and the profile declares none, so it cannot be current."),
     # S1.1-16: the user manual; section numbers shift by one after §5 in the version without a support period
-    *[(c, "user_manual", v, "pass", loc, why) for v in ("hardened", "defective") for c, loc, why in (
+    *passes_in_both("user_manual", (
         ("S1.1-16.secure_setup", "§3", "Trusted network only, the per-unit password on the label, a new password at "
                                        "first login, only SSH and HTTPS enabled."),
         ("S1.1-16.secure_use", "§4", "Lockout after 5 failed logins, sessions end after 15 minutes, keep the label "
@@ -99,7 +105,7 @@ DOCUMENT_ANSWERS: list[tuple[str, str, str, str, str, str]] = [
                                                 "versions, the risk fixed and its severity; the dashboard shows the "
                                                 "installed version."),
         ("S1.1-16.model_named", "§2", "The manual is for the RB-100 and says where the model number is shown."),
-    )],
+    )),
     ("S1.1-16.disposal", "user_manual", "hardened", "pass", "§8",
      "Factory reset from the web UI or POST /api/v1/factory-reset erases settings, credentials and user data; "
      "what to do before handing over, repair and disposal."),
