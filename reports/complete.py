@@ -35,7 +35,7 @@ from fixtures.session import EVALUATION_NAME, INPUTS_DIR, keep_answers
 from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_BY_STATEMENT, EXIT_INTERRUPTED, EXIT_USAGE, item_verdict, overall
 from reports.check import check_run
-from reports.manifest import atomic_write_text, load_manifest
+from reports.manifest import SIGNATURES_DIR, atomic_write_text, load_manifest
 from reports.model import CheckVerdict, Completion, EvaluationRecord, UnitResult
 
 ASK_SECONDS = 3600.0
@@ -51,6 +51,10 @@ def _open(root: Path) -> EvaluationRecord:
         raise CompletionError(
             f"{root}: the record is not intact, so it cannot be completed ({len(problems)} problems; "
             f"first: {problems[0]}). Run python -m reports.check {root} for the list."
+        )
+    if any((root / SIGNATURES_DIR).glob("*.dsse.json")):
+        raise CompletionError(
+            f"{root}: the record is signed, so it is not changed any more; a correction is a new report"
         )
     rec = EvaluationRecord.model_validate_json((root / EVALUATION_NAME).read_bytes())
     if rec.state == "running":

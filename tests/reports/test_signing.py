@@ -1,0 +1,141 @@
+"""Sign-offs and verification on a real run folder (made by a pytester evaluation)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from reports.complete import main as complete_main
+from reports.sign import main as sign_main
+from reports.verify import main as verify_main
+from tests.fixtures.conftest import Lab
+
+MORE_EVALUATORS = """
+[[evaluators]]
+id = "rev01"
+name = "Test Reviewer"
+role = "reviewer"
+
+[[evaluators]]
+id = "app01"
+name = "Test Approver"
+role = "approver"
+"""
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester) -> Path:
+    lab = Lab(pytester)
+    path = pytester.path / "lab_config.toml"
+    path.write_text(path.read_text(encoding="utf-8") + MORE_EVALUATORS, encoding="utf-8")
+    pytester.makepyfile(test_one="""
+        import pytest
+        @pytest.mark.jcstar("S1.1-10")
+        def test_model(unit):
+            unit.save_text("page.txt", "Model: EXR-1000", "model page")
+            unit.passed("shown")
+    """)
+    lab.run("--evaluator", "tech01")
+    (folder,) = lab.runs()
+    return folder
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Path:
+    folder = tmp_path / "keys"
+    for who in ("tech01", "rev01", "app01", "stranger"):
+        assert sign_main(["keygen", str(folder / who)]) == 0
+    return folder
+
+
+def trusted(keys: Path, tmp_path: Path, *who: str) -> Path:
+    folder = tmp_path / ("trusted-" + "-".join(who))
+    folder.mkdir()
+    for w in who:
+        (folder / f"{w}.pub").write_bytes((keys / f"{w}.pub").read_bytes())
+    return folder
+
+
+def sign_all(run: Path, keys: Path) -> None:
+    for role, who in (("performed", "tech01"), ("reviewed", "rev01"), ("authorised", "app01")):
+        assert sign_main([str(run), "--role", role, "--signer", who, "--key", str(keys / f"{who}.key")]) == 0
+
+
+def test_keygen_keeps_the_private_key_private_and_never_overwrites(tmp_path: Path) -> None:
+    assert sign_main(["keygen", str(tmp_path / "k")]) == 0
+    assert stat.S_IMODE((tmp_path / "k.key").stat().st_mode) == 0o600
+    assert b"PUBLIC KEY" in (tmp_path / "k.pub").read_bytes()
+    assert sign_main(["keygen", str(tmp_path / "k")]) == 4
+
+
+def test_a_fully_signed_folder_verifies(run: Path, keys: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    sign_all(run, keys)
+    capsys.readouterr()
+    assert verify_main([str(run), "--keys", str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))]) == 0
+    out = capsys.readouterr().out
+    assert "VERIFIED, intact and fully signed" in out
+    for line in ("ok: performed: Test Technician (tech01", "ok: reviewed: Test Reviewer (rev01",
+                 "ok: authorised: Test Approver (app01"):
+        assert line in out
+
+
+def test_signatures_go_in_order_by_the_right_roles(run: Path, keys: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sign_main([str(run), "--role", "reviewed", "--signer", "rev01", "--key", str(keys / "rev01.key")]) == 4
+    assert "sign 'performed' before 'reviewed'" in capsys.readouterr().err
+    assert sign_main([str(run), "--role", "performed", "--signer", "rev01", "--key", str(keys / "rev01.key")]) == 4
+    assert "is a reviewer" in capsys.readouterr().err
+    assert sign_main([str(run), "--role", "performed", "--signer", "ghost", "--key", str(keys / "tech01.key")]) == 4
+    assert sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "tech01.key")]) == 0
+    assert sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "tech01.key")]) == 4
+    assert "made once" in capsys.readouterr().err
+
+
+def test_an_unknown_key_or_a_missing_sign_off_is_reported(run: Path, keys: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert verify_main([str(run), "--keys", str(trusted(keys, tmp_path, "tech01"))]) == 1
+    assert "not signed" in capsys.readouterr().out
+    sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "stranger.key")])
+    capsys.readouterr()
+    assert verify_main([str(run), "--keys", str(trusted(keys, tmp_path, "rev01"))]) == 1
+    assert "not among the trusted keys" in capsys.readouterr().out
+
+
+def test_a_byte_flipped_in_any_file_is_caught(run: Path, keys: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sign_all(run, keys)
+    keyring = trusted(keys, tmp_path, "tech01", "rev01", "app01")
+    files = sorted(p for p in run.rglob("*") if p.is_file())
+    assert any(p.parent.name == "signatures" for p in files) and any("evidence" in p.parts for p in files)
+    for path in files:
+        original = path.read_bytes()
+        flipped = bytearray(original)
+        flipped[len(flipped) // 2] ^= 0x01
+        path.write_bytes(bytes(flipped))
+        try:
+            assert verify_main([str(run), "--keys", str(keyring)]) == 1, path
+        finally:
+            path.write_bytes(original)
+    capsys.readouterr()
+    assert verify_main([str(run), "--keys", str(keyring)]) == 0
+
+
+def test_a_signed_record_is_not_completed_any_more(run: Path, keys: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "tech01.key")])
+    answers = tmp_path / "a.toml"
+    answers.write_text("schema_version = 1\n", encoding="utf-8")
+    assert complete_main([str(run), "--answers", str(answers)]) == 4
+    assert "signed" in capsys.readouterr().err
+
+
+def test_an_encrypted_key_needs_its_passphrase(run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TEST_KEY_PASS", "correct horse battery staple")
+    assert sign_main(["keygen", str(tmp_path / "enc"), "--passphrase-env", "TEST_KEY_PASS"]) == 0
+    assert b"ENCRYPTED" in (tmp_path / "enc.key").read_bytes()
+    args = [str(run), "--role", "performed", "--signer", "tech01", "--key", str(tmp_path / "enc.key")]
+    assert sign_main(args) == 4  # no passphrase given
+    assert sign_main([*args, "--passphrase-env", "TEST_KEY_PASS"]) == 0
