@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS status_history (
 """
 
 
+STATUSES = ("draft", "reviewed", "authorised", "issued", "withdrawn")
+
+
 class RegisterEntry(Record):
     report_id: str
     created: datetime
@@ -86,3 +89,32 @@ class ReportRegister:
         if row is None:
             return None
         return RegisterEntry(report_id=row[0], created=row[1], status=row[2], folder=row[3])
+
+    def set_status(self, report_id: str, status: str, who: str, when: datetime | None = None) -> None:
+        """Move a report to ``status`` (draft → reviewed → authorised → issued, or withdrawn), with who and
+        when in the history. Refuses an unknown report and any change of an issued or withdrawn one."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+        now = (when or datetime.now(UTC)).isoformat()
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT status FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+                if row is None:
+                    raise ValueError(f"{report_id} is not in the register {self.path}")
+                if row[0] in ("issued", "withdrawn") and status != "withdrawn":
+                    raise ValueError(f"{report_id} is {row[0]}: an issued report is never changed")
+                db.execute("UPDATE reports SET status = ? WHERE report_id = ?", (status, report_id))
+                db.execute("INSERT INTO status_history VALUES (?, ?, ?, ?)", (report_id, status, who, now))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def history(self, report_id: str) -> list[tuple[str, str, str]]:
+        """(status, who, when) in order."""
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT status, who, at FROM status_history WHERE report_id = ? ORDER BY rowid", (report_id,)
+            ).fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]

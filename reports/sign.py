@@ -22,6 +22,7 @@ from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_USAGE
 from reports.check import check_run
 from reports.model import EvaluationRecord
+from reports.register import ReportRegister
 from reports.signing import ROLES, Signer, SigningError, generate_keypair, load_private, sign
 
 
@@ -37,8 +38,29 @@ def sign_run(root: Path, role: str, signer_id: str, key_path: Path, passphrase_e
     if who is None:
         raise SigningError(f"--signer {signer_id}: not an evaluator of the run's lab config")
     key = load_private(key_path, passphrase_env)
-    return sign(root, role, Signer(id=who.id, name=who.name, role=who.role), key,  # type: ignore[arg-type]
+    path = sign(root, role, Signer(id=who.id, name=who.name, role=who.role), key,  # type: ignore[arg-type]
                 rec.report_id)
+    _register_status(rec, lab.report.register_db, role, signer_id)
+    return path
+
+
+# The register status a sign-off moves the report to (performing it leaves it a draft).
+STATUS_AFTER = {"reviewed": "reviewed", "authorised": "authorised"}
+
+
+def _register_status(rec: EvaluationRecord, register_db: Path, role: str, who: str) -> None:
+    """Record the new status in the lab's report register, found as the run's lab config names it."""
+    if role not in STATUS_AFTER:
+        return
+    db = register_db if register_db.is_absolute() else Path(rec.lab_config.path).parent / register_db
+    if not db.is_file():
+        print(f"note: report register {db} not found; record the status '{STATUS_AFTER[role]}' there by hand",
+              file=sys.stderr)
+        return
+    try:
+        ReportRegister(db).set_status(rec.report_id, STATUS_AFTER[role], who)
+    except ValueError as exc:
+        raise SigningError(f"signed, but the register refused the status: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

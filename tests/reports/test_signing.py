@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reports.complete import main as complete_main
+from reports.register import ReportRegister
 from reports.sign import main as sign_main
 from reports.verify import main as verify_main
 from tests.fixtures.conftest import Lab
@@ -77,6 +78,9 @@ def test_a_fully_signed_folder_verifies(run: Path, keys: Path, tmp_path: Path,
     assert verify_main([str(run), "--keys", str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))]) == 0
     out = capsys.readouterr().out
     assert "VERIFIED, intact and fully signed" in out
+    register = ReportRegister(run.parent / "register.sqlite3")
+    assert [h[:2] for h in register.history(run.name)] == [("draft", "tech01"), ("reviewed", "rev01"),
+                                                          ("authorised", "app01")]
     for line in ("ok: performed: Test Technician (tech01", "ok: reviewed: Test Reviewer (rev01",
                  "ok: authorised: Test Approver (app01"):
         assert line in out
