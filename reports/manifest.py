@@ -14,6 +14,7 @@ from reports.model import Record
 
 MANIFEST_NAME = "manifest.json"
 SIGNATURES_DIR = "signatures"
+RENDERED_DIR = "rendered"
 _CHUNK = 1 << 20
 
 
@@ -77,8 +78,10 @@ def verify_manifest(root: Path) -> list[str]:
     listed = set(manifest.files) | {MANIFEST_NAME}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith(f"{SIGNATURES_DIR}/"):
-            continue  # sign-offs sign the manifest, so they cannot be in it: they are checked by their signatures
+        if rel.startswith((f"{SIGNATURES_DIR}/", f"{RENDERED_DIR}/")):
+            # Sign-offs sign the manifest, so they cannot be in it (their signatures check them); renderings
+            # of evaluation.json are made after it is sealed and are checked by rendering them again.
+            continue
         if path.is_file() and rel not in listed and not path.name.startswith("."):
             problems.append(f"{rel}: present but not in the manifest")
     return problems

@@ -251,6 +251,13 @@ class Completion(Record):
     still_pending: list[str] = Field(default_factory=list)
 
 
+class Replacement(Record):
+    """This report corrects an issued one (ISO/IEC 17025 7.8.8): which, and why."""
+
+    report_id: str
+    reason: str
+
+
 class EvaluationRecord(Record):
     """Everything about one evaluation run. Written as the run goes, so a crash leaves it consistent."""
 
@@ -284,4 +291,7 @@ class EvaluationRecord(Record):
     exit_status: int | None = None
     completions: list[Completion] = Field(
         default_factory=list, description="Evaluator answers added after the run, each also in the audit log"
+    )
+    replaces: Replacement | None = Field(
+        default=None, description="The issued report this one replaces, and why; that one is marked replaced on issue"
     )

@@ -29,10 +29,26 @@ CREATE TABLE IF NOT EXISTS status_history (
     who TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS replacements (
+    new_id TEXT NOT NULL REFERENCES reports(report_id),
+    old_id TEXT NOT NULL REFERENCES reports(report_id),
+    reason TEXT NOT NULL,
+    UNIQUE (new_id)
+);
 """
 
 
-STATUSES = ("draft", "reviewed", "authorised", "issued", "withdrawn")
+STATUSES = ("draft", "reviewed", "authorised", "issued", "withdrawn", "replaced")
+# Which status may follow which (ISO/IEC 17025 7.8.1 and 7.8.8): review and authorisation before
+# issue; an issued report is only ever withdrawn or replaced by a new report.
+NEXT = {
+    "draft": ("reviewed", "withdrawn"),
+    "reviewed": ("authorised", "withdrawn"),
+    "authorised": ("issued", "withdrawn"),
+    "issued": ("withdrawn", "replaced"),
+    "withdrawn": (),
+    "replaced": (),
+}
 
 
 class RegisterEntry(Record):
@@ -91,8 +107,8 @@ class ReportRegister:
         return RegisterEntry(report_id=row[0], created=row[1], status=row[2], folder=row[3])
 
     def set_status(self, report_id: str, status: str, who: str, when: datetime | None = None) -> None:
-        """Move a report to ``status`` (draft → reviewed → authorised → issued, or withdrawn), with who and
-        when in the history. Refuses an unknown report and any change of an issued or withdrawn one."""
+        """Move a report to ``status`` (draft → reviewed → authorised → issued; withdrawn; replaced), with
+        who and when in the history. Refuses an unknown report and any move ``NEXT`` does not allow."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
         now = (when or datetime.now(UTC)).isoformat()
@@ -102,8 +118,10 @@ class ReportRegister:
                 row = db.execute("SELECT status FROM reports WHERE report_id = ?", (report_id,)).fetchone()
                 if row is None:
                     raise ValueError(f"{report_id} is not in the register {self.path}")
-                if row[0] in ("issued", "withdrawn") and status != "withdrawn":
-                    raise ValueError(f"{report_id} is {row[0]}: an issued report is never changed")
+                if status not in NEXT[row[0]]:
+                    allowed = ", ".join(NEXT[row[0]]) or "nothing"
+                    raise ValueError(f"{report_id} is {row[0]}: it can become {allowed}, not {status} (an issued "
+                                     "report is never changed; a correction is a new report that replaces it)")
                 db.execute("UPDATE reports SET status = ? WHERE report_id = ?", (status, report_id))
                 db.execute("INSERT INTO status_history VALUES (?, ?, ?, ?)", (report_id, status, who, now))
                 db.execute("COMMIT")
@@ -118,3 +136,32 @@ class ReportRegister:
                 "SELECT status, who, at FROM status_history WHERE report_id = ? ORDER BY rowid", (report_id,)
             ).fetchall()
         return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def record_replacement(self, new_id: str, old_id: str, reason: str) -> None:
+        """``new_id`` corrects the issued report ``old_id`` (checked when the new run starts)."""
+        old = self.get(old_id)
+        if old is None or old.status != "issued":
+            state = "not in the register" if old is None else f"{old.status}, not issued"
+            raise ValueError(f"{old_id} is {state}: only an issued report is replaced by a new one")
+        with closing(self._connect()) as db:
+            db.execute("INSERT INTO replacements VALUES (?, ?, ?)", (new_id, old_id, reason))
+
+    def replaced_by(self, new_id: str) -> tuple[str, str] | None:
+        """(old report id, reason) when ``new_id`` replaces an earlier report."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT old_id, reason FROM replacements WHERE new_id = ?", (new_id,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def issue(self, report_id: str, who: str) -> str | None:
+        """Issue an authorised report; the report it replaces (if any) becomes ``replaced``. Returns that id."""
+        self.set_status(report_id, "issued", who)
+        old = self.replaced_by(report_id)
+        if old is not None:
+            self.set_status(old[0], "replaced", who)
+            return old[0]
+        return None
+
+
+def register_path(lab_config_path: str, register_db: Path) -> Path:
+    """The register a run used: its lab config's ``register_db``, relative to where that config was."""
+    return register_db if register_db.is_absolute() else Path(lab_config_path).parent / register_db

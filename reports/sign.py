@@ -22,7 +22,7 @@ from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_USAGE
 from reports.check import check_run
 from reports.model import EvaluationRecord
-from reports.register import ReportRegister
+from reports.register import ReportRegister, register_path
 from reports.signing import ROLES, Signer, SigningError, generate_keypair, load_private, sign
 
 
@@ -52,7 +52,7 @@ def _register_status(rec: EvaluationRecord, register_db: Path, role: str, who: s
     """Record the new status in the lab's report register, found as the run's lab config names it."""
     if role not in STATUS_AFTER:
         return
-    db = register_db if register_db.is_absolute() else Path(rec.lab_config.path).parent / register_db
+    db = register_path(rec.lab_config.path, register_db)
     if not db.is_file():
         print(f"note: report register {db} not found; record the status '{STATUS_AFTER[role]}' there by hand",
               file=sys.stderr)

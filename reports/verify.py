@@ -3,8 +3,9 @@
     python -m reports.verify RUN_FOLDER --keys DIR_OR_PUB [--keys …]
 
 Checks every sign-off against the trusted public keys given (a folder of .pub files or single
-files), every file against the manifest, the audit log's hash chain, and evaluation.json against its
-model and its committed JSON schema. Prints one line per sign-off, one per problem, and a verdict;
+files), every file against the manifest, the audit log's hash chain, evaluation.json against its
+model and its committed JSON schema, and that every file in rendered/ (the ★1 checklist) is exactly
+what evaluation.json renders to. Prints one line per sign-off, one per problem, and a verdict;
 exits 0 when everything holds, 1 on any mismatch, 4 when the keys cannot be read.
 """
 
@@ -19,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from reports.aggregate import EXIT_USAGE
 from reports.check import check_run
+from reports.checklist import CSV_NAME, XLSX_NAME, csv_bytes, xlsx_bytes
+from reports.manifest import RENDERED_DIR
+from reports.model import EvaluationRecord
 from reports.signing import ROLES, SigningError, check_signature, key_id, load_public, signature_path
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "evaluation.schema.json"
@@ -50,10 +54,30 @@ def schema_problems(root: Path) -> list[str]:
             f"{e.message[:200]}" for e in errors[:10]]
 
 
+def rendered_problems(root: Path) -> list[str]:
+    """Every file in rendered/ must be exactly what evaluation.json renders to now."""
+    folder = root / RENDERED_DIR
+    if not folder.is_dir():
+        return []
+    try:
+        record = EvaluationRecord.model_validate_json((root / "evaluation.json").read_bytes())
+    except (OSError, ValueError):
+        return []  # check_run already reports an unreadable record
+    renderers = {CSV_NAME: csv_bytes, XLSX_NAME: xlsx_bytes}
+    problems = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        render = renderers.get(path.name) if path.parent == folder else None
+        if render is None:
+            problems.append(f"{RENDERED_DIR}/{path.name}: not a rendering of evaluation.json this harness makes")
+        elif path.read_bytes() != render(record):
+            problems.append(f"{RENDERED_DIR}/{path.name}: differs from what evaluation.json renders to")
+    return problems
+
+
 def verify(root: Path, keys: dict[str, Ed25519PublicKey]) -> tuple[list[str], list[str]]:
     """(sign-off lines, problems)."""
     lines: list[str] = []
-    problems = check_run(root) + schema_problems(root)
+    problems = check_run(root) + schema_problems(root) + rendered_problems(root)
     signed = [r for r in ROLES if signature_path(root, r).exists()]
     if not signed:
         problems.append("no sign-off: the report is not signed")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reports.checklist import main as checklist_main
 from reports.complete import main as complete_main
+from reports.issue import main as issue_main
 from reports.register import ReportRegister
 from reports.sign import main as sign_main
 from reports.verify import main as verify_main
@@ -24,22 +26,28 @@ id = "app01"
 name = "Test Approver"
 role = "approver"
 """
+ONE_UNIT = """
+    import pytest
+    @pytest.mark.jcstar("S1.1-10")
+    def test_model(unit):
+        unit.save_text("page.txt", "Model: EXR-1000", "model page")
+        unit.passed("shown")
+"""
 
 
 @pytest.fixture
-def run(pytester: pytest.Pytester) -> Path:
+def signing_lab(pytester: pytest.Pytester) -> Lab:
     lab = Lab(pytester)
     path = pytester.path / "lab_config.toml"
     path.write_text(path.read_text(encoding="utf-8") + MORE_EVALUATORS, encoding="utf-8")
-    pytester.makepyfile(test_one="""
-        import pytest
-        @pytest.mark.jcstar("S1.1-10")
-        def test_model(unit):
-            unit.save_text("page.txt", "Model: EXR-1000", "model page")
-            unit.passed("shown")
-    """)
-    lab.run("--evaluator", "tech01")
-    (folder,) = lab.runs()
+    pytester.makepyfile(test_one=ONE_UNIT)
+    return lab
+
+
+@pytest.fixture
+def run(signing_lab: Lab) -> Path:
+    signing_lab.run("--evaluator", "tech01")
+    (folder,) = signing_lab.runs()
     return folder
 
 
@@ -110,9 +118,11 @@ def test_an_unknown_key_or_a_missing_sign_off_is_reported(run: Path, keys: Path,
 def test_a_byte_flipped_in_any_file_is_caught(run: Path, keys: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     sign_all(run, keys)
+    assert checklist_main([str(run)]) == 0  # the ★1 checklist, rendered into rendered/
     keyring = trusted(keys, tmp_path, "tech01", "rev01", "app01")
     files = sorted(p for p in run.rglob("*") if p.is_file())
     assert any(p.parent.name == "signatures" for p in files) and any("evidence" in p.parts for p in files)
+    assert any(p.parent.name == "rendered" for p in files)
     for path in files:
         original = path.read_bytes()
         flipped = bytearray(original)
@@ -143,3 +153,31 @@ def test_an_encrypted_key_needs_its_passphrase(run: Path, tmp_path: Path, monkey
     args = [str(run), "--role", "performed", "--signer", "tech01", "--key", str(tmp_path / "enc.key")]
     assert sign_main(args) == 4  # no passphrase given
     assert sign_main([*args, "--passphrase-env", "TEST_KEY_PASS"]) == 0
+
+
+def test_issue_needs_every_sign_off_and_a_correction_replaces_the_issued_report(
+    signing_lab: Lab, run: Path, keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring = str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))
+    register = ReportRegister(run.parent / "register.sqlite3")
+    sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "tech01.key")])
+    assert issue_main([str(run), "--by", "app01", "--keys", keyring]) == 1  # not fully signed
+    assert issue_main([str(run), "--by", "tech01", "--keys", keyring]) == 4  # a technician does not issue
+    for role, who in (("reviewed", "rev01"), ("authorised", "app01")):
+        sign_main([str(run), "--role", role, "--signer", who, "--key", str(keys / f"{who}.key")])
+    assert issue_main([str(run), "--by", "app01", "--keys", keyring]) == 0
+    assert register.get(run.name).status == "issued"  # type: ignore[union-attr]
+    # a correction: a new run naming the report it replaces and why
+    result = signing_lab.run("--evaluator", "tech01", "--replaces", "TST-1999-0009", "--reason", "typo")
+    assert result.ret == 4  # not an issued report of this register
+    assert signing_lab.run("--evaluator", "tech01", "--replaces", run.name).ret == 4  # no reason
+    signing_lab.run("--evaluator", "tech01", "--replaces", run.name, "--reason", "wrong firmware version recorded")
+    new = signing_lab.runs()[-1]
+    assert new.name != run.name
+    assert signing_lab.record()["replaces"] == {"report_id": run.name, "reason": "wrong firmware version recorded"}
+    sign_all(new, keys)
+    capsys.readouterr()
+    assert issue_main([str(new), "--by", "app01", "--keys", keyring]) == 0
+    assert f"it replaces {run.name}, now marked replaced" in capsys.readouterr().out
+    assert register.get(run.name).status == "replaced"  # type: ignore[union-attr]
+    assert issue_main([str(run), "--by", "app01", "--withdraw", "--reason", "x"]) == 4  # replaced: final
