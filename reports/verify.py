@@ -4,16 +4,18 @@
 
 Checks every sign-off against the trusted public keys given (a folder of .pub files or single
 files), every file against the manifest, the audit log's hash chain, evaluation.json against its
-model and its committed JSON schema, and that every file in rendered/ (the ★1 checklist) is exactly
-what evaluation.json renders to. Prints one line per sign-off, one per problem, and a verdict;
-exits 0 when everything holds, 1 on any mismatch, 4 when the keys cannot be read.
+model and its committed JSON schema, and that every file in rendered/ (the ★1 checklist, the HTML
+reports) is exactly what evaluation.json renders to. Prints one line per sign-off, one per problem,
+and a verdict; exits 0 when everything holds, 1 on any mismatch, 4 when the keys cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -23,6 +25,7 @@ from reports.check import check_run
 from reports.checklist import CSV_NAME, XLSX_NAME, csv_bytes, xlsx_bytes
 from reports.manifest import RENDERED_DIR
 from reports.model import EvaluationRecord
+from reports.report_html import LANGS, file_name, render
 from reports.signing import ROLES, SigningError, check_signature, key_id, load_public, signature_path
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "evaluation.schema.json"
@@ -54,6 +57,10 @@ def schema_problems(root: Path) -> list[str]:
             f"{e.message[:200]}" for e in errors[:10]]
 
 
+def _html_bytes(record: EvaluationRecord, lang: str) -> bytes:
+    return render(record, lang).encode("utf-8")
+
+
 def rendered_problems(root: Path) -> list[str]:
     """Every file in rendered/ must be exactly what evaluation.json renders to now."""
     folder = root / RENDERED_DIR
@@ -63,13 +70,15 @@ def rendered_problems(root: Path) -> list[str]:
         record = EvaluationRecord.model_validate_json((root / "evaluation.json").read_bytes())
     except (OSError, ValueError):
         return []  # check_run already reports an unreadable record
-    renderers = {CSV_NAME: csv_bytes, XLSX_NAME: xlsx_bytes}
+    renderers: dict[str, Callable[[EvaluationRecord], bytes]] = {CSV_NAME: csv_bytes, XLSX_NAME: xlsx_bytes}
+    for lang in LANGS:
+        renderers[file_name(lang)] = functools.partial(_html_bytes, lang=lang)
     problems = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        render = renderers.get(path.name) if path.parent == folder else None
-        if render is None:
+        renderer = renderers.get(path.name) if path.parent == folder else None
+        if renderer is None:
             problems.append(f"{RENDERED_DIR}/{path.name}: not a rendering of evaluation.json this harness makes")
-        elif path.read_bytes() != render(record):
+        elif path.read_bytes() != renderer(record):
             problems.append(f"{RENDERED_DIR}/{path.name}: differs from what evaluation.json renders to")
     return problems
 

@@ -11,6 +11,7 @@ from reports.checklist import main as checklist_main
 from reports.complete import main as complete_main
 from reports.issue import main as issue_main
 from reports.register import ReportRegister
+from reports.report_html import main as report_main
 from reports.sign import main as sign_main
 from reports.verify import main as verify_main
 from tests.fixtures.conftest import Lab
@@ -119,6 +120,7 @@ def test_a_byte_flipped_in_any_file_is_caught(run: Path, keys: Path, tmp_path: P
                                              capsys: pytest.CaptureFixture[str]) -> None:
     sign_all(run, keys)
     assert checklist_main([str(run)]) == 0  # the ★1 checklist, rendered into rendered/
+    assert report_main([str(run)]) == 0  # the HTML reports, ja and en
     keyring = trusted(keys, tmp_path, "tech01", "rev01", "app01")
     files = sorted(p for p in run.rglob("*") if p.is_file())
     assert any(p.parent.name == "signatures" for p in files) and any("evidence" in p.parts for p in files)
