@@ -4,12 +4,10 @@ device profile, and a bad checklist is rejected with a message naming the key.""
 from __future__ import annotations
 
 import copy
-import math
 import re
 import tomllib
 import typing
 from collections.abc import Callable
-from datetime import date
 from importlib.resources import files
 from typing import Any
 
@@ -36,6 +34,7 @@ from criteria.document_review import (
     document_items,
 )
 from fixtures.profile import ActionName, DeviceProfile, DocumentRef, Documents
+from tests.fixtures.test_tomlfile import toml_key, toml_value
 
 DOCUMENT_ITEMS = {"S1.1-05", "S1.1-07", "S1.1-09", "S1.1-16"}
 
@@ -65,56 +64,22 @@ def raw_review() -> dict[str, Any]:
 # --- a small TOML writer, so that the rule tests go through parse_document_review (text) ---------------
 
 
-def toml_str(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return toml_str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{toml_str(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no TOML for {value!r}")
-
-
 def dump_toml(data: dict[str, Any]) -> str:
     """Top-level scalars, tables and arrays of tables; anything deeper as inline values."""
-    lines = [f"{toml_str(k)} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
+    lines = [f"{toml_key(k)} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
     lines += [
-        f"{toml_str(k)} = {toml_value(v)}"
+        f"{toml_key(k)} = {toml_value(v)}"
         for k, v in data.items()
         if isinstance(v, list) and not (v and all(isinstance(x, dict) for x in v))
     ]
     for key, value in data.items():
         if isinstance(value, dict):
-            lines.append(f"[{toml_str(key)}]")
-            lines += [f"{toml_str(k)} = {toml_value(v)}" for k, v in value.items()]
+            lines.append(f"[{toml_key(key)}]")
+            lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()]
         elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
             for table in value:
-                lines.append(f"[[{toml_str(key)}]]")
-                lines += [f"{toml_str(k)} = {toml_value(v)}" for k, v in table.items()]
+                lines.append(f"[[{toml_key(key)}]]")
+                lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()]
     return "\n".join(lines) + "\n"
 
 
