@@ -25,7 +25,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fixtures.answers import Provided
+from fixtures.answers import Provided, checklist_verdict, load_answers
 from fixtures.audit import AUDIT_NAME, AuditLog
 from fixtures.evidence import RunFolder
 from fixtures.labconfig import LabConfig, load_lab_config
@@ -36,7 +36,7 @@ from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_BY_STATEMENT, EXIT_INTERRUPTED, EXIT_USAGE, item_verdict, overall
 from reports.check import check_run
 from reports.manifest import SIGNATURES_DIR, atomic_write_text, load_manifest
-from reports.model import CheckVerdict, Completion, EvaluationRecord, UnitResult
+from reports.model import CheckVerdict, Completion, EvaluationRecord, Reason, UnitResult
 
 ASK_SECONDS = 3600.0
 
@@ -69,11 +69,11 @@ def pending_checks(rec: EvaluationRecord) -> list[tuple[UnitResult, int]]:
 
 
 def _recompute(rec: EvaluationRecord, rule_id: str, rule: str) -> int:
-    from fixtures.answers import checklist_verdict
-
     na = {n.item: n.justification for n in rec.not_applicable}
     for n, u in enumerate(rec.units):
-        if not u.checklist:
+        # Only a unit that waited for answers alone is decided by them: one that also broke (an error,
+        # a timeout) keeps its INCONCLUSIVE whatever is answered.
+        if not u.checklist or u.reason is not Reason.EVALUATOR_INPUT_PENDING:
             continue
         verdict, reason, rationale = checklist_verdict(u.checklist, na.get(u.item))
         rec.units[n] = u.model_copy(update={"verdict": verdict, "reason": reason, "rationale": rationale})
@@ -119,8 +119,6 @@ def _complete(
 ) -> int:
     root = run.root
     loaded = []
-    from fixtures.answers import load_answers
-
     for path in answers:
         given = load_answers(path, lab)  # every file checked before anything is kept
         loaded.append((path, given))

@@ -162,3 +162,20 @@ def test_an_altered_record_is_not_completed(
     record.write_text(record.read_text(encoding="utf-8").replace("INCONCLUSIVE", "PASS"), encoding="utf-8")
     assert complete_main([str(run), "--answers", str(fill(template))]) == 4
     assert "not intact" in capsys.readouterr().err
+
+
+def test_answers_never_turn_a_broken_review_unit_into_a_pass(review_lab: Lab, tmp_path: Path) -> None:
+    """The unit built its checklist, then the procedure broke: completing the answers leaves it INCONCLUSIVE."""
+    broken = "    run_review(unit, reviewer)\n    raise RuntimeError('broke after the review')"
+    review_lab.pytester.makepyfile(test_review=REVIEW_MODULE.replace("    run_review(unit, reviewer)", broken))
+    review_lab.run()
+    (run,) = review_lab.runs()
+    unit = review_lab.unit("test_document_review")
+    assert (unit["verdict"], unit["reason"]) == ("INCONCLUSIVE", "harness_error")
+    template = tmp_path / "answers.toml"
+    complete_main([str(run), "--template", str(template)])
+    complete_main([str(run), "--answers", str(fill(template))])
+    unit = review_lab.unit("test_document_review")
+    assert (unit["verdict"], unit["reason"]) == ("INCONCLUSIVE", "harness_error")
+    assert all(c["verdict"] == "pass" for c in unit["checklist"])  # the answers are kept all the same
+    assert review_lab.item("S1.1-05")["verdict"] == "INCONCLUSIVE"
