@@ -47,6 +47,12 @@ def item_verdict(
     return Verdict.NOT_APPLICABLE, None, "Every unit was not applicable (justified in the profile)."
 
 
+def device_tests_support(evaluation: str, units: Sequence[UnitResult]) -> bool:
+    """A document-review item for which device tests also ran (supporting evidence beyond the scheme's
+    method)."""
+    return evaluation == "document" and any(u.device for u in units)
+
+
 def overall_statement(item_verdicts: Sequence[Verdict]) -> Statement:
     if any(v is Verdict.FAIL for v in item_verdicts):
         return Statement.DOES_NOT_CONFORM

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from criteria.catalogue import STAR1_IDS
+from reports.aggregate import device_tests_support
 from reports.manifest import RENDERED_DIR
 from reports.model import EvaluationRecord, ItemResult, Reason, Statement, UnitResult, Verdict
 
@@ -73,6 +74,7 @@ REASON_JA: dict[Reason, str] = {
     Reason.NOT_COVERED: "評価手順なし",
 }
 
+SUPPORTING_JA = "（実機での補足確認あり）"
 METHOD_JA: dict[str, str] = {
     "document": "ドキュメント評価",
     "device": "実機評価",
@@ -195,7 +197,8 @@ def rows(record: EvaluationRecord) -> list[ChecklistRow]:
                 number=number,
                 item_id=item_id,
                 title_ja=item.title_ja,
-                method_ja=METHOD_JA.get(item.evaluation, item.evaluation),
+                method_ja=METHOD_JA.get(item.evaluation, item.evaluation)
+                + (SUPPORTING_JA if device_tests_support(item.evaluation, units) else ""),
                 verdict=item.verdict,
                 reason=item.reason,
                 result_ja=_result_ja(item.verdict, item.reason),

@@ -28,13 +28,13 @@ from pathlib import Path
 from fixtures.answers import Provided, checklist_verdict, load_answers
 from fixtures.audit import AUDIT_NAME, AuditLog
 from fixtures.evidence import RunFolder
-from fixtures.labconfig import LabConfig, load_lab_config
+from fixtures.labconfig import LabConfig
 from fixtures.review import apply_answer
 from fixtures.review_prompt import ask_check, open_review_terminal
 from fixtures.session import EVALUATION_NAME, INPUTS_DIR, keep_answers
 from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_BY_STATEMENT, EXIT_INTERRUPTED, EXIT_USAGE, item_verdict, overall
-from reports.check import check_run
+from reports.folder import FolderError, open_closed_run
 from reports.manifest import SIGNATURES_DIR, atomic_write_text, load_manifest
 from reports.model import CheckVerdict, Completion, EvaluationRecord, Reason, UnitResult
 
@@ -45,21 +45,13 @@ class CompletionError(Exception):
     """The run folder cannot be completed (altered, still running, unknown evaluator…)."""
 
 
-def _open(root: Path) -> EvaluationRecord:
-    problems = check_run(root)
-    if problems:
-        raise CompletionError(
-            f"{root}: the record is not intact, so it cannot be completed ({len(problems)} problems; "
-            f"first: {problems[0]}). Run python -m reports.check {root} for the list."
-        )
+def _open(root: Path) -> tuple[EvaluationRecord, LabConfig]:
+    rec, lab = open_closed_run(root, "completed")
     if any((root / SIGNATURES_DIR).glob("*.dsse.json")):
         raise CompletionError(
             f"{root}: the record is signed, so it is not changed any more; a correction is a new report"
         )
-    rec = EvaluationRecord.model_validate_json((root / EVALUATION_NAME).read_bytes())
-    if rec.state == "running":
-        raise CompletionError(f"{root}: the run is still running (or crashed before closing its record)")
-    return rec
+    return rec, lab
 
 
 def pending_checks(rec: EvaluationRecord) -> list[tuple[UnitResult, int]]:
@@ -95,8 +87,7 @@ def complete(
     evaluator: str | None = None,
     out: object = sys.stdout,
 ) -> int:
-    rec = _open(root)
-    lab = load_lab_config(root / INPUTS_DIR / "lab_config.toml")
+    rec, lab = _open(root)
     by = _who(lab, evaluator or rec.evaluator.id)
     run = RunFolder(root, rec.report_id, load_manifest(root))
     audit = AuditLog(root / AUDIT_NAME)
@@ -193,8 +184,7 @@ def _complete(
 
 def write_template(root: Path, dest: Path, evaluator: str | None, out: object = sys.stdout) -> int:
     """An answers file with every pending question, its subjects and digests, ready to fill in."""
-    rec = _open(root)
-    lab = load_lab_config(root / INPUTS_DIR / "lab_config.toml")
+    rec, lab = _open(root)
     who = _who(lab, evaluator or rec.evaluator.id)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     lines = [
@@ -251,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.answers and not args.ask:
             parser.error("give --answers FILE, --ask or --template FILE")
         return complete(args.run, args.answers, ask=args.ask, evaluator=args.evaluator)
-    except (CompletionError, InputFileError) as exc:
+    except (CompletionError, FolderError, InputFileError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -127,6 +127,59 @@ class CheckResult(Record):
     detail: str = Field(description="Why this verdict: the aid, the answer, or what is still needed")
 
 
+MAX_PLOT_POINTS = 5000
+MAX_PORT_ENTRIES = 1000
+
+
+class PlotPoint(Record):
+    """One measured point of a curve."""
+
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
+    category: str = Field(description="What kind of point it is (e.g. a login's outcome); gives its colour")
+
+
+class CurveFigure(Record):
+    """Measured points for a chart in the report; the report gives titles and axes in its own language."""
+
+    kind: Literal["curve"] = "curve"
+    curve: Literal["login_attempts"] = Field(
+        description="What was measured: login_attempts is each login's start (s since the first) against its "
+        "response time (s), by outcome"
+    )
+    subject: str = Field(description="What the curve is of, e.g. the login mechanism's id")
+    points: list[PlotPoint] = Field(max_length=MAX_PLOT_POINTS)
+    omitted: int = Field(default=0, ge=0, description="Points left out to keep the record small (evenly spread)")
+
+
+class PortEntry(Record):
+    """One port of one address: what the scan found and whether the profile declares it."""
+
+    address: str
+    port: int = Field(ge=0, le=65535)
+    transport: Literal["tcp", "udp"]
+    state: Literal["open", "closed", "filtered", "open|filtered"]
+    declared: bool = Field(description="The profile declares a service on this port (for this address family)")
+    service: str | None = Field(default=None, description="The declared service's name")
+    protocol: str | None = Field(default=None, description="What identification found on the port")
+
+
+class PortMapFigure(Record):
+    """Open ports against declared services, for every address discovery scanned."""
+
+    kind: Literal["port_map"] = "port_map"
+    entries: list[PortEntry] = Field(
+        max_length=MAX_PORT_ENTRIES,
+        description="Open ports, and declared services found not open; ports neither open nor declared are left out",
+    )
+    omitted: int = Field(
+        default=0, ge=0, description="Entries left out to keep the record small (undeclared open ports go first)"
+    )
+
+
+Figure = Annotated[CurveFigure | PortMapFigure, Field(discriminator="kind")]
+
+
 class UnitResult(Record):
     """One test unit: exactly one verdict, with its rationale and evidence."""
 
@@ -137,10 +190,15 @@ class UnitResult(Record):
     reason: Reason | None = None
     rationale: str
     evidence: list[EvidenceRef] = Field(default_factory=list)
+    device: bool = Field(default=True, description="Whether the unit tests the device; False for a review of "
+                         "the vendor's documents or declared design")
     started: datetime
     finished: datetime
     checklist: list[CheckResult] = Field(
         default_factory=list, description="Review units only: each question, its answer and its verdict"
+    )
+    figures: list[Figure] = Field(
+        default_factory=list, description="Data for the report's pictures of this unit (a curve, a port map)"
     )
 
 

@@ -5,10 +5,11 @@
 It carries what ISO/IEC 17025:2017 7.8.2.1 a–p asks of a test report: title; lab, address and
 accreditation; where the work was done; the report id on every printed page and a clear end; the
 customer; the method (criteria, harness version and commit, inputs with their digests, tools);
-the device and its condition; dates of receipt and performance (the issue date is the register's);
-sampling (none); results per item and unit with rationale and evidence digests; deviations and
-exclusions; vendor-supplied data and external results marked as such; the statement of conformity
-with its decision rule; who performed it (reviews and authorisations are the sign-offs beside it).
+the device and its condition; dates of receipt, performance and issue (the issue sign-off's date;
+"not issued" before it); sampling (none); results per item and unit with rationale, evidence digests
+and pictures; deviations and exclusions; vendor-supplied data and external results marked as such;
+the statement of conformity with its decision rule; who performed, reviewed, authorised and issued it
+(from the sign-offs in signatures/); and the digest of the evaluation.json it came from.
 The same record always renders to the same bytes (``rendered/report-<lang>.html``), so
 ``python -m reports.verify`` renders it again and compares.
 """
@@ -17,14 +18,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from reports.aggregate import EXIT_USAGE
-from reports.manifest import RENDERED_DIR, atomic_write_text
+from reports.aggregate import EXIT_USAGE, device_tests_support
+from reports.figures import TEXT as FIGURE_TEXT
+from reports.figures import timeline, timeline_caption, unit_figures
+from reports.manifest import RENDERED_DIR, atomic_write_text, sha256_file
 from reports.model import EvaluationRecord, Verdict
+from reports.signing import ISSUED, ROLES, SigningError, SignOff, read_envelope, signature_path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -41,7 +47,8 @@ TEXT: dict[str, dict[str, str]] = {
         "received": "受領日",
         "performed": "評価実施",
         "issued": "発行日",
-        "issue_date": "報告書登録簿による（署名の後に発行）",
+        "issue_date": "未発行（草案）",
+        "rendered_from": "この報告書の作成元",
         "sampling": "サンプリング",
         "no_sampling": "該当なし（受領した品目そのものを評価した）",
         "device": "評価対象品目",
@@ -103,12 +110,18 @@ TEXT: dict[str, dict[str, str]] = {
         "reviewed_by": "確認",
         "authorised_by": "承認",
         "signoffs": "電子署名（signatures/）による。python -m reports.verify で検証できる。",
+        "not_signed": "未署名",
+        "signed_performed": "評価の実施",
+        "signed_reviewed": "確認",
+        "signed_authorised": "承認",
+        "signed_issued": "発行",
         "end": "報告書の終わり",
         "page": "ページ",
         "none": "なし",
         "eval_document": "ドキュメント評価",
         "eval_device": "実機評価",
         "eval_both": "ドキュメント評価・実機評価",
+        "eval_supporting": "（実機での補足確認あり）",
         "PASS": "適合",
         "FAIL": "非適合",
         "INCONCLUSIVE": "判定不能",
@@ -132,7 +145,8 @@ TEXT: dict[str, dict[str, str]] = {
         "received": "received",
         "performed": "evaluated",
         "issued": "issued",
-        "issue_date": "as the report register records it (after the sign-offs)",
+        "issue_date": "not issued (draft)",
+        "rendered_from": "Rendered from",
         "sampling": "Sampling",
         "no_sampling": "not applicable (the item as received was evaluated)",
         "device": "Item evaluated",
@@ -196,12 +210,18 @@ TEXT: dict[str, dict[str, str]] = {
         "authorised_by": "authorised",
         "signoffs": "by the electronic sign-offs beside this report (signatures/); check them with python -m "
         "reports.verify.",
+        "not_signed": "not signed",
+        "signed_performed": "Performed",
+        "signed_reviewed": "Reviewed",
+        "signed_authorised": "Authorised",
+        "signed_issued": "Issued",
         "end": "End of report",
         "page": "page",
         "none": "none",
         "eval_document": "document review",
         "eval_device": "device test",
         "eval_both": "document review and device test",
+        "eval_supporting": " (with supporting device tests)",
         "PASS": "PASS",
         "FAIL": "FAIL",
         "INCONCLUSIVE": "INCONCLUSIVE",
@@ -221,7 +241,10 @@ def file_name(lang: str) -> str:
     return f"report-{lang}.html"
 
 
-def render(record: EvaluationRecord, lang: str = "ja") -> str:
+def render(record: EvaluationRecord, lang: str = "ja", signoffs: Sequence[SignOff] = (),
+           record_sha256: str | None = None) -> str:
+    """The report; ``signoffs`` (read from the folder's envelopes) name the signers and give the issue
+    date once the report is issued, and ``record_sha256`` is printed as the record it came from."""
     t = TEXT[lang]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -238,15 +261,44 @@ def render(record: EvaluationRecord, lang: str = "ja") -> str:
         t=t,
         lang=lang,
         units_by_item=units_by_item,
+        supporting={i.id: device_tests_support(i.evaluation, [u for u in record.units if u.item == i.id])
+                    for i in record.items},
+        figures_by_item={i.id: [f for u in record.units if u.item == i.id for f in unit_figures(u, lang)]
+                         for i in record.items},
+        timeline={"heading": FIGURE_TEXT[lang]["timeline.heading"], "caption": timeline_caption(lang),
+                  "svg": timeline(record, lang)},
         status=t[record.state],
-        started=record.started.strftime("%Y-%m-%d %H:%M UTC"),
-        finished=record.finished.strftime("%Y-%m-%d %H:%M UTC") if record.finished else t["none"],
+        started=record.started.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        finished=record.finished.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if record.finished else t["none"],
         statement=t[statement],
         statement_class={"conforms": Verdict.PASS, "does_not_conform": Verdict.FAIL}.get(
             statement, Verdict.INCONCLUSIVE
         ).value,
         answers_prepared=prepared,
+        signed={s.role: _signed_line(s) for s in signoffs},
+        roles=[*ROLES, ISSUED],
+        issued=next((s.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") for s in signoffs
+                     if s.role == ISSUED), None),
+        record_sha256=record_sha256,
     )
+
+
+def _signed_line(s: SignOff) -> str:
+    when = s.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{s.signer.name} ({s.signer.id}, {s.signer.role}) · {when}"
+
+
+def signoffs_of(root: Path) -> list[SignOff]:
+    """The sign-offs present in a run folder, in role order (unreadable ones are left out: verify says why)."""
+    found = []
+    for role in (*ROLES, ISSUED):
+        path = signature_path(root, role)
+        if path.is_file():
+            try:
+                found.append(read_envelope(path)[1].predicate)
+            except SigningError:
+                continue
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for lang in a.lang or LANGS:
         path = out / file_name(lang)
-        atomic_write_text(path, render(record, lang))
+        atomic_write_text(path, render(record, lang, signoffs_of(a.run), sha256_file(a.run / "evaluation.json")))
         print(path)
     return 0
 

@@ -16,31 +16,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from fixtures.labconfig import load_lab_config
-from fixtures.session import EVALUATION_NAME, INPUTS_DIR
+from fixtures.labconfig import LabConfig
 from fixtures.tomlfile import InputFileError
 from reports.aggregate import EXIT_USAGE
-from reports.check import check_run
+from reports.folder import FolderError, open_closed_run
 from reports.model import EvaluationRecord
 from reports.register import ReportRegister, register_path
 from reports.signing import ROLES, Signer, SigningError, generate_keypair, load_private, sign
 
 
 def sign_run(root: Path, role: str, signer_id: str, key_path: Path, passphrase_env: str | None) -> Path:
-    problems = check_run(root)
-    if problems:
-        raise SigningError(f"{root}: the folder is not intact ({problems[0]}); nothing was signed")
-    rec = EvaluationRecord.model_validate_json((root / EVALUATION_NAME).read_bytes())
-    if rec.state == "running":
-        raise SigningError(f"{root}: the run has not ended")
-    lab = load_lab_config(root / INPUTS_DIR / "lab_config.toml")
+    rec, lab = open_closed_run(root, "signed")
     who = lab.evaluator(signer_id)
     if who is None:
         raise SigningError(f"--signer {signer_id}: not an evaluator of the run's lab config")
     key = load_private(key_path, passphrase_env)
     path = sign(root, role, Signer(id=who.id, name=who.name, role=who.role), key,  # type: ignore[arg-type]
                 rec.report_id)
-    _register_status(rec, lab.report.register_db, role, signer_id)
+    _register_status(rec, lab, role, signer_id)
     return path
 
 
@@ -48,11 +41,11 @@ def sign_run(root: Path, role: str, signer_id: str, key_path: Path, passphrase_e
 STATUS_AFTER = {"reviewed": "reviewed", "authorised": "authorised"}
 
 
-def _register_status(rec: EvaluationRecord, register_db: Path, role: str, who: str) -> None:
+def _register_status(rec: EvaluationRecord, lab: LabConfig, role: str, who: str) -> None:
     """Record the new status in the lab's report register, found as the run's lab config names it."""
     if role not in STATUS_AFTER:
         return
-    db = register_path(rec.lab_config.path, register_db)
+    db = register_path(rec.lab_config.path, lab.report.register_db)
     if not db.is_file():
         print(f"note: report register {db} not found; record the status '{STATUS_AFTER[role]}' there by hand",
               file=sys.stderr)
@@ -84,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         path = sign_run(a.run, a.role, a.signer, a.key, a.passphrase_env)
         print(f"signed ({a.role}): {path}")
         return 0
-    except (SigningError, InputFileError, OSError) as exc:
+    except (SigningError, FolderError, InputFileError, OSError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -3,7 +3,9 @@
 Each sign-off is a DSSE envelope (``signatures/<role>.dsse.json``) around an in-toto Statement v1
 whose subjects are ``evaluation.json`` and ``manifest.json`` by SHA-256 (the manifest covers every
 other file of the folder), and whose predicate says who signed, when, in which role and what the
-signature means. The signature is over DSSE's pre-authentication encoding, so the payload type is
+signature means. The issue (``issued``, by an approver, after the three sign-offs) also covers every
+file of ``rendered/``: the HTML and PDF reports and the checklist, as issued, with the issue date.
+The signature is over DSSE's pre-authentication encoding, so the payload type is
 signed too. Keys are Ed25519 (``cryptography``), kept as PEM; a private key may be encrypted with a
 passphrase given in an environment variable.
 """
@@ -22,25 +24,29 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from reports.manifest import MANIFEST_NAME, SIGNATURES_DIR, sha256_file
+from reports.manifest import MANIFEST_NAME, RENDERED_DIR, SIGNATURES_DIR, sha256_file
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://jcstar-harness.invalid/sign-off/v1"
 SUBJECTS = ("evaluation.json", MANIFEST_NAME)
-Role = Literal["performed", "reviewed", "authorised"]
+Role = Literal["performed", "reviewed", "authorised", "issued"]
 ROLES: tuple[Role, ...] = ("performed", "reviewed", "authorised")
+ISSUED: Role = "issued"
 MEANING = {
     "performed": "I performed this evaluation as recorded; the results are those the procedures produced.",
     "reviewed": "I reviewed the results, the evidence and the record of this evaluation and found them complete "
                 "and consistent (ISO/IEC 17025 7.8.1).",
     "authorised": "I authorise the release of this report (ISO/IEC 17025 7.8.2.1 o).",
+    "issued": "I issue this report on this date; the rendered files listed are its issued form (ISO/IEC 17025 "
+              "7.8.2.1 j).",
 }
 # Who may sign in which role (lab config evaluator roles).
 ALLOWED = {
     "performed": ("technician", "evaluator"),
     "reviewed": ("reviewer", "quality_manager"),
     "authorised": ("approver", "quality_manager"),
+    "issued": ("approver", "quality_manager"),
 }
 
 
@@ -171,13 +177,19 @@ def signature_path(root: Path, role: str) -> Path:
     return root / SIGNATURES_DIR / f"{role}.dsse.json"
 
 
+def rendered_subjects(root: Path) -> list[str]:
+    """The rendered files an issue sign-off covers: every file in rendered/, by its path in the folder."""
+    folder = root / RENDERED_DIR
+    return sorted(p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
 def sign(root: Path, role: Role, signer: Signer, key: Ed25519PrivateKey, report_id: str,
          now: datetime | None = None) -> Path:
-    """Sign the folder's record and manifest in ``role``. The roles go in order, each once, and the
-    reviewer is not the one who performed it."""
+    """Sign the folder's record and manifest in ``role`` (the issue: also every rendered file). The
+    roles go in order, each once, and the reviewer is not the one who performed it."""
     if signer.role not in ALLOWED[role]:
         raise SigningError(f"{signer.id} is a {signer.role}; '{role}' is signed by: {', '.join(ALLOWED[role])}")
-    earlier = ROLES[: ROLES.index(role)]
+    earlier = ROLES if role == ISSUED else ROLES[: ROLES.index(role)]
     missing = [r for r in earlier if not signature_path(root, r).exists()]
     if missing:
         raise SigningError(f"sign '{missing[0]}' before '{role}'")
@@ -189,7 +201,7 @@ def sign(root: Path, role: Role, signer: Signer, key: Ed25519PrivateKey, report_
             raise SigningError(f"{signer.id} performed this evaluation and cannot also review it")
     statement = Statement(
         type_=STATEMENT_TYPE,
-        subject=[Subject(name=n, digest={"sha256": sha256_file(root / n)}) for n in SUBJECTS],
+        subject=[Subject(name=n, digest={"sha256": sha256_file(root / n)}) for n in subjects_of(root, role)],
         predicateType=PREDICATE_TYPE,
         predicate=SignOff(report_id=report_id, role=role, signer=signer, signed_at=now or datetime.now(UTC),
                           meaning=MEANING[role], key_id=key_id(key.public_key())),
@@ -203,6 +215,10 @@ def sign(root: Path, role: Role, signer: Signer, key: Ed25519PrivateKey, report_
     path.parent.mkdir(exist_ok=True)
     path.write_text(envelope.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def subjects_of(root: Path, role: Role) -> list[str]:
+    return [*SUBJECTS, *rendered_subjects(root)] if role == ISSUED else list(SUBJECTS)
 
 
 def read_envelope(path: Path) -> tuple[Envelope, Statement]:
@@ -237,10 +253,21 @@ def check_signature(root: Path, role: Role, trusted: dict[str, Ed25519PublicKey]
             public.verify(base64.b64decode(sig.sig), pae(env.payloadType, base64.b64decode(env.payload)))
         except (InvalidSignature, ValueError):
             problems.append(f"{path.name}: the signature does not verify")
+    expected = subjects_of(root, role)
     for s in st.subject:
         f = root / s.name
-        if s.name not in SUBJECTS or not f.is_file() or sha256_file(f) != s.digest.get("sha256"):
+        if not _coverable(s.name, role) or not f.is_file() or sha256_file(f) != s.digest.get("sha256"):
             problems.append(f"{path.name}: {s.name} has changed since it was signed")
-    if {s.name for s in st.subject} != set(SUBJECTS):
+    names = {s.name for s in st.subject}
+    if not set(SUBJECTS) <= names:
         problems.append(f"{path.name}: does not cover {' and '.join(SUBJECTS)}")
+    problems += [f"{path.name}: {n} was added after the report was issued" for n in expected if n not in names]
     return problems, who
+
+
+def _coverable(name: str, role: Role) -> bool:
+    if name in SUBJECTS:
+        return True
+    parts = name.split("/")
+    # Only the issue covers rendered files, and only plain paths inside rendered/.
+    return role == ISSUED and len(parts) >= 2 and parts[0] == RENDERED_DIR and ".." not in parts and "" not in parts

@@ -16,8 +16,11 @@ fi
 # real servers and reference tools the test suite compares against.
 # snmp and snmpd: the PDU and switch drivers' tests run a real Net-SNMP agent; libsystemd-dev and
 # pkg-config build systemd-python, which pdudaemon (the real server its driver is tested against) needs.
+# chromium prints the PDF report, fonts-noto-cjk gives it Japanese glyphs, and poppler-utils
+# (pdftotext, pdftoppm) reads the PDF back for verification and for the reader tests.
 packages=(python3 python3-venv python3-dev gcc iproute2 tshark nmap procps git
-          openssh-server dropbear-bin testssl.sh ssh-audit snmp snmpd libsystemd-dev pkg-config)
+          openssh-server dropbear-bin testssl.sh ssh-audit snmp snmpd libsystemd-dev pkg-config
+          chromium fonts-noto-cjk poppler-utils)
 if [ -f refbench/apt-packages.txt ]; then
   while read -r p; do [ -n "$p" ] && [ "${p:0:1}" != "#" ] && packages+=("$p"); done < refbench/apt-packages.txt
 fi

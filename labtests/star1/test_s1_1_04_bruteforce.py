@@ -2,7 +2,8 @@
 
 For every declared network login, a bounded series of wrong passwords measures the delay curve,
 the lockout and its end, and the sustainable guessing rate, which is judged against the threshold
-kept in criteria/bruteforce.toml. The curve is saved as a picture.
+kept in criteria/bruteforce.toml. The curve is saved as a picture, and its points go into the record
+for the report's picture.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from criteria.bruteforce import load_bruteforce
 from fixtures.credentials import CredentialStore
-from fixtures.net.bruteforce import BruteForceLimits, BruteForceMeasurement, measure
+from fixtures.net.bruteforce import BruteForceLimits, BruteForceMeasurement, curve_figure, measure
 from fixtures.net.logins import LoginTarget, Outcome
 from fixtures.profile import AuthMechanism
 from fixtures.review import Reviewer
@@ -44,6 +45,7 @@ def save_curve(unit: TestUnit, m: BruteForceMeasurement) -> None:
                                         x_label="time since first attempt (s)", y_label="response time (s)",
                                         colours=COLOURS), "attempt time against response time")
     unit.save_text("measurement.json", m.model_dump_json(indent=2), "every attempt, the lock and the rate")
+    unit.figure(curve_figure(m))  # the same curve in the report, from evaluation.json
 
 
 def how(m: BruteForceMeasurement) -> str:

@@ -21,7 +21,7 @@ from criteria.high_risk import load_high_risk
 from criteria.known_vulnerable import SoftwareMatch, match_software
 from fixtures.credentials import CredentialStore
 from fixtures.device_fixtures import Discovered
-from fixtures.net.discovery import declared_but_closed, undeclared
+from fixtures.net.discovery import declared_but_closed, port_map, undeclared
 from fixtures.net.vulnscan import SCRIPTS, VulnScanResult, nmap_vuln_scan, transcript_path
 from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.review import Reviewer
@@ -37,6 +37,7 @@ from reports.model import Reason
 def test_only_declared_services_listen(unit: TestUnit, discovery: Discovered, profile: DeviceProfile) -> None:
     unit.cite(discovery.evidence)
     result = discovery.result
+    unit.figure(port_map(result, profile.services))  # the report's picture of open and declared ports
     cut_short = result.incomplete_scans()
     if cut_short:
         # A scan stopped by its time limit has not looked at every port: no PASS can rest on it.

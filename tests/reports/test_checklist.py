@@ -73,7 +73,7 @@ UNITS: dict[str, list[tuple[str, Verdict, Reason | None]]] = {
     ],
 }
 ITEMS_WITHOUT_UNITS = {"S1.1-08": (Verdict.NOT_APPLICABLE, None), "S1.1-16": (Verdict.INCONCLUSIVE, Reason.NOT_COVERED)}
-METHODS = {"S1.1-04": "device", "S1.1-05": "document"}
+METHODS = {"S1.1-01": "document", "S1.1-04": "device", "S1.1-05": "document"}
 
 
 def _nodeid(item: str, name: str) -> str:
@@ -91,6 +91,7 @@ def _unit(item: str, name: str, verdict: Verdict, reason: Reason | None, minute:
         evidence=[
             EvidenceRef(path=f"evidence/{name}/log.txt", sha256="9f" * 32, description="transcript"),
         ],
+        device=not name.endswith("_review"),
         started=T0 + timedelta(minutes=minute),
         finished=T0 + timedelta(minutes=minute, seconds=30),
     )
@@ -218,6 +219,8 @@ def test_evaluation_method_in_japanese() -> None:
     assert table["S1.1-04"].method_ja == "実機評価"
     assert table["S1.1-05"].method_ja == "ドキュメント評価"
     assert table["S1.1-06"].method_ja == "ドキュメント評価・実機評価"
+    # a document-review item where device tests also ran says so
+    assert table["S1.1-01"].method_ja == "ドキュメント評価（実機での補足確認あり）"
 
 
 def test_units_and_summary() -> None:

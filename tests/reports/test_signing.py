@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
-from reports.checklist import main as checklist_main
 from reports.complete import main as complete_main
 from reports.issue import main as issue_main
 from reports.register import ReportRegister
-from reports.report_html import main as report_main
+from reports.render import main as render_main
+from reports.report_pdf import find_chromium
 from reports.sign import main as sign_main
 from reports.verify import main as verify_main
 from tests.fixtures.conftest import Lab
@@ -34,6 +36,12 @@ ONE_UNIT = """
         unit.save_text("page.txt", "Model: EXR-1000", "model page")
         unit.passed("shown")
 """
+
+
+needs_pdf_tools = pytest.mark.skipif(
+    find_chromium() is None or shutil.which("pdftotext") is None,
+    reason="Chromium and poppler-utils print and read the PDF reports (scripts/install.sh installs them)",
+)
 
 
 @pytest.fixture
@@ -116,15 +124,20 @@ def test_an_unknown_key_or_a_missing_sign_off_is_reported(run: Path, keys: Path,
     assert "not among the trusted keys" in capsys.readouterr().out
 
 
-def test_a_byte_flipped_in_any_file_is_caught(run: Path, keys: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+@needs_pdf_tools
+def test_a_byte_flipped_in_any_file_of_an_issued_report_is_caught(
+    run: Path, keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sign_all(run, keys)
-    assert checklist_main([str(run)]) == 0  # the ★1 checklist, rendered into rendered/
-    assert report_main([str(run)]) == 0  # the HTML reports, ja and en
     keyring = trusted(keys, tmp_path, "tech01", "rev01", "app01")
+    assert issue_main([str(run), "--by", "app01", "--key", str(keys / "app01.key"), "--keys", str(keyring)]) == 0
     files = sorted(p for p in run.rglob("*") if p.is_file())
     assert any(p.parent.name == "signatures" for p in files) and any("evidence" in p.parts for p in files)
-    assert any(p.parent.name == "rendered" for p in files)
+    rendered = sorted(p.name for p in files if p.parent.name == "rendered")
+    assert rendered == ["checklist-star1.csv", "checklist-star1.xlsx", "report-en.html", "report-en.pdf",
+                        "report-ja.html", "report-ja.pdf"]
+    # Without Chromium the PDFs rest on the issue sign-off and their text (a print each time would take minutes).
+    monkeypatch.setenv("JCSTAR_CHROMIUM", "no-such-browser")
     for path in files:
         original = path.read_bytes()
         flipped = bytearray(original)
@@ -157,18 +170,23 @@ def test_an_encrypted_key_needs_its_passphrase(run: Path, tmp_path: Path, monkey
     assert sign_main([*args, "--passphrase-env", "TEST_KEY_PASS"]) == 0
 
 
+@needs_pdf_tools
 def test_issue_needs_every_sign_off_and_a_correction_replaces_the_issued_report(
     signing_lab: Lab, run: Path, keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keyring = str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))
+    app = ["--by", "app01", "--key", str(keys / "app01.key"), "--keys", keyring]
     register = ReportRegister(run.parent / "register.sqlite3")
     sign_main([str(run), "--role", "performed", "--signer", "tech01", "--key", str(keys / "tech01.key")])
-    assert issue_main([str(run), "--by", "app01", "--keys", keyring]) == 1  # not fully signed
-    assert issue_main([str(run), "--by", "tech01", "--keys", keyring]) == 4  # a technician does not issue
+    assert issue_main([str(run), *app]) == 1  # not fully signed
+    assert issue_main([str(run), "--by", "tech01", "--key", str(keys / "tech01.key"), "--keys", keyring]) == 4
+    assert issue_main([str(run), "--by", "app01", "--keys", keyring]) == 4  # the issue is signed: no key, no issue
     for role, who in (("reviewed", "rev01"), ("authorised", "app01")):
         sign_main([str(run), "--role", role, "--signer", who, "--key", str(keys / f"{who}.key")])
-    assert issue_main([str(run), "--by", "app01", "--keys", keyring]) == 0
+    assert issue_main([str(run), *app]) == 0
     assert register.get(run.name).status == "issued"  # type: ignore[union-attr]
+    assert issue_main([str(run), *app]) == 4  # issued once
+    assert not (run / "rendered").with_name("rendered.part").exists()
     # a correction: a new run naming the report it replaces and why
     result = signing_lab.run("--evaluator", "tech01", "--replaces", "TST-1999-0009", "--reason", "typo")
     assert result.ret == 4  # not an issued report of this register
@@ -179,7 +197,34 @@ def test_issue_needs_every_sign_off_and_a_correction_replaces_the_issued_report(
     assert signing_lab.record()["replaces"] == {"report_id": run.name, "reason": "wrong firmware version recorded"}
     sign_all(new, keys)
     capsys.readouterr()
-    assert issue_main([str(new), "--by", "app01", "--keys", keyring]) == 0
+    assert issue_main([str(new), *app]) == 0
     assert f"it replaces {run.name}, now marked replaced" in capsys.readouterr().out
     assert register.get(run.name).status == "replaced"  # type: ignore[union-attr]
     assert issue_main([str(run), "--by", "app01", "--withdraw", "--reason", "x"]) == 4  # replaced: final
+
+
+@needs_pdf_tools
+def test_an_issued_report_names_its_issue_date_and_signers_and_its_pdfs_print_again_identically(
+    run: Path, keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sign_all(run, keys)
+    keyring = str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))
+    assert render_main([str(run), "--no-pdf"]) == 0  # a draft for the approver to read first
+    assert "未発行（草案）" in (run / "rendered" / "report-ja.html").read_text(encoding="utf-8")
+    assert issue_main([str(run), "--by", "app01", "--key", str(keys / "app01.key"), "--keys", keyring]) == 0
+    html = (run / "rendered" / "report-en.html").read_text(encoding="utf-8")
+    issued = re.search(r"issued: (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", html)
+    assert issued, "the issue date is in the report"
+    for name in ("Test Technician (tech01, technician)", "Test Reviewer (rev01, reviewer)",
+                 "Test Approver (app01, approver)"):
+        assert name in html
+    capsys.readouterr()
+    assert verify_main([str(run), "--keys", keyring]) == 0
+    out = capsys.readouterr().out
+    assert "ok: issued: Test Approver" in out
+    assert out.count("identical to a fresh print of evaluation.json") == 2
+    # Anything added to rendered/ after the issue is caught twice: not a rendering, and not issued.
+    (run / "rendered" / "notes.txt").write_text("added later", encoding="utf-8")
+    assert verify_main([str(run), "--keys", keyring]) == 1
+    out = capsys.readouterr().out
+    assert "rendered/notes.txt: not a rendering" in out and "rendered/notes.txt was added after" in out
