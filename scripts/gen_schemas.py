@@ -31,6 +31,7 @@ def models() -> dict[str, Any]:
     from fixtures.profile import DeviceProfile
     from reports.manifest import Manifest
     from reports.model import EvaluationRecord
+    from reports.validation import ValidationRecord
 
     return {
         "device_profile.schema.json": DeviceProfile,
@@ -38,6 +39,7 @@ def models() -> dict[str, Any]:
         "evaluation.schema.json": EvaluationRecord,
         "manifest.schema.json": Manifest,
         "answers.schema.json": AnswersFile,
+        "validation.schema.json": ValidationRecord,
     }
 
 
