@@ -23,24 +23,29 @@ def record_hash(record_without_hash: dict[str, Any]) -> str:
 
 def verify_chain(path: Path) -> list[str]:
     """Check every line of an audit log. Returns the problems found (none: intact)."""
-    problems: list[str] = []
-    prev = GENESIS
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         return [f"{path.name}: cannot be read ({exc.strerror})"]
+    return verify_lines(path.name, lines)
+
+
+def verify_lines(name: str, lines: list[str]) -> list[str]:
+    """Check the chain of the given audit lines (``name`` is used in the messages)."""
+    problems: list[str] = []
+    prev = GENESIS
     for n, line in enumerate(lines, start=1):
         try:
             rec = json.loads(line)
             claimed = rec.pop("hash")
         except (ValueError, KeyError, AttributeError, TypeError):
-            problems.append(f"{path.name} line {n}: not a valid audit record")
+            problems.append(f"{name} line {n}: not a valid audit record")
             break
         if rec.get("prev") != prev:
-            problems.append(f"{path.name} line {n}: does not follow line {n - 1} (chain broken)")
+            problems.append(f"{name} line {n}: does not follow line {n - 1} (chain broken)")
             break
         if record_hash(rec) != claimed:
-            problems.append(f"{path.name} line {n}: content altered (hash mismatch)")
+            problems.append(f"{name} line {n}: content altered (hash mismatch)")
             break
         prev = claimed
     return problems

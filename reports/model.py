@@ -309,6 +309,23 @@ class Completion(Record):
     still_pending: list[str] = Field(default_factory=list)
 
 
+class Resumption(Record):
+    """A later session that continued this interrupted run into the same report (pytest --resume)."""
+
+    at: datetime
+    by: str = Field(description="Who resumed it (an evaluator id)")
+    kept: list[str] = Field(description="Units whose results stood and were not repeated")
+    run: list[str] = Field(description="Units run in this session (unfinished, or interrupted before)")
+    discarded: list[str] = Field(
+        default_factory=list, description="Units whose interrupted results this session replaced; their evidence stays"
+    )
+    sealed_at_resume: list[str] = Field(
+        default_factory=list, description="Files written but not sealed when the run stopped, sealed at resume"
+    )
+    audit_tail: str | None = Field(default=None, description="An audit line cut short by the interruption, if any")
+    evidence_dir: str = Field(description="Where this session's evidence went (nothing earlier is overwritten)")
+
+
 class Replacement(Record):
     """This report corrects an issued one (ISO/IEC 17025 7.8.8): which, and why."""
 
@@ -349,6 +366,9 @@ class EvaluationRecord(Record):
     exit_status: int | None = None
     completions: list[Completion] = Field(
         default_factory=list, description="Evaluator answers added after the run, each also in the audit log"
+    )
+    resumptions: list[Resumption] = Field(
+        default_factory=list, description="Later sessions that continued this run after an interruption"
     )
     replaces: Replacement | None = Field(
         default=None, description="The issued report this one replaces, and why; that one is marked replaced on issue"

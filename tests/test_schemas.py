@@ -51,6 +51,7 @@ EXPECTED_FILES = {
     "evaluation.schema.json",
     "manifest.schema.json",
     "answers.schema.json",
+    "validation.schema.json",
 }
 
 
