@@ -305,6 +305,14 @@ def _timestamp(record: EvaluationRecord) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def _safe(value: Any) -> Any:
+    """Text as a worksheet can hold it: control characters (from a device's output, or a hostile record)
+    become U+FFFD instead of stopping the checklist."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _workbook(record: EvaluationRecord) -> Any:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
@@ -320,15 +328,15 @@ def _workbook(record: EvaluationRecord) -> Any:
     last_col = get_column_letter(len(TABLE_HEADER))
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    ws["A1"] = f"{TITLE_JA}（{record.report_id}）"
+    ws["A1"] = _safe(f"{TITLE_JA}（{record.report_id}）")
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(f"A1:{last_col}1")
 
     r = 3
     for label, value in header(record, table)[1:]:
-        ws.cell(row=r, column=1, value=label).font = Font(bold=True)
+        ws.cell(row=r, column=1, value=_safe(label)).font = Font(bold=True)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
-        cell = ws.cell(row=r, column=4, value=value)
+        cell = ws.cell(row=r, column=4, value=_safe(value))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=len(TABLE_HEADER))
         if label == "提出可否":
@@ -347,7 +355,7 @@ def _workbook(record: EvaluationRecord) -> Any:
     for offset, row in enumerate(table, start=1):
         values: list[Any] = [row.number, *row.cells()[1:]]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=head_row + offset, column=col, value=value)
+            cell = ws.cell(row=head_row + offset, column=col, value=_safe(value))
             cell.alignment = wrap
         result = ws.cell(row=head_row + offset, column=5)
         result.fill = PatternFill("solid", fgColor=FILL_RGB[row.verdict])
@@ -356,10 +364,10 @@ def _workbook(record: EvaluationRecord) -> Any:
     ws.print_title_rows = f"{head_row}:{head_row}"
 
     when = _timestamp(record)
-    wb.properties.title = f"{TITLE_JA} {record.report_id}"
-    wb.properties.subject = f"{record.device.product_name} ({record.device.model_number})"
-    wb.properties.creator = record.lab.name
-    wb.properties.lastModifiedBy = record.lab.name
+    wb.properties.title = _safe(f"{TITLE_JA} {record.report_id}")
+    wb.properties.subject = _safe(f"{record.device.product_name} ({record.device.model_number})")
+    wb.properties.creator = _safe(record.lab.name)
+    wb.properties.lastModifiedBy = _safe(record.lab.name)
     wb.properties.created = when
     wb.properties.modified = when
     return wb

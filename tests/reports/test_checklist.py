@@ -436,3 +436,12 @@ def test_cli_folder_without_record(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_csv_reads_back_from_a_string_too() -> None:
     text = csv_bytes(checklist_record()).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text, newline="")))[1] == ["報告書番号", "JCL-2026-0042"]
+
+
+def test_control_characters_from_a_device_do_not_stop_the_workbook() -> None:
+    record = checklist_record()
+    record.device = record.device.model_copy(update={"product_name": "Router\x08\x1b[31m"})
+    data = xlsx_bytes(record)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("Router\ufffd\ufffd[31m" in c for c in cells)

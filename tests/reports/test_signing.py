@@ -13,7 +13,7 @@ from reports.complete import main as complete_main
 from reports.issue import main as issue_main
 from reports.register import ReportRegister
 from reports.render import main as render_main
-from reports.report_pdf import find_chromium
+from reports.report_pdf import find_chromium, producer
 from reports.sign import main as sign_main
 from reports.verify import main as verify_main
 from tests.fixtures.conftest import Lab
@@ -228,3 +228,29 @@ def test_an_issued_report_names_its_issue_date_and_signers_and_its_pdfs_print_ag
     assert verify_main([str(run), "--keys", keyring]) == 1
     out = capsys.readouterr().out
     assert "rendered/notes.txt: not a rendering" in out and "rendered/notes.txt was added after" in out
+
+
+@needs_pdf_tools
+def test_an_issued_pdf_stays_verified_where_the_receiver_prints_differently(
+    run: Path, keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_all(run, keys)
+    keyring = str(trusted(keys, tmp_path, "tech01", "rev01", "app01"))
+    assert issue_main([str(run), "--by", "app01", "--key", str(keys / "app01.key"), "--keys", keyring]) == 0
+    # A named fake browser: the receiver's "Chromium" (same milestone, other fonts) prints other bytes.
+    made_by = producer((run / "rendered" / "report-ja.pdf").read_bytes())
+    fake = tmp_path / "fake-chromium"
+    fake.write_text("#!/bin/sh\nfor a in \"$@\"; do case $a in --print-to-pdf=*) out=${a#--print-to-pdf=};; esac; "
+                    f"done\nprintf '%%PDF-1.4\\n<</Producer ({made_by})>>\\n%%%%EOF\\n' > \"$out\"\n",
+                    encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("JCSTAR_CHROMIUM", str(fake))
+    capsys.readouterr()
+    assert verify_main([str(run), "--keys", keyring]) == 0
+    out = capsys.readouterr().out
+    assert out.count("the PDF the issue sign-off covers; a fresh print here") == 2
+    # The same PDF without the issue sign-off's cover is not vouched for.
+    (run / "signatures" / "issued.dsse.json").unlink()
+    assert verify_main([str(run), "--keys", keyring]) == 1
+    out = capsys.readouterr().out
+    assert "report-ja.pdf: differs from a fresh print of evaluation.json by the same Chromium" in out
