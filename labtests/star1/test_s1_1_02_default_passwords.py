@@ -12,7 +12,7 @@ import pytest
 
 from criteria.credentials import load_mirai, mirai_provenance
 from fixtures.credentials import CredentialStore
-from fixtures.net.dictionary import Guess, run_dictionary
+from fixtures.net.dictionary import Guess, any_port_answers, run_dictionary
 from fixtures.net.logins import LoginTarget
 from fixtures.passwords import UnitPassword, analyse
 from fixtures.profile import AuthMechanism, DeviceProfile
@@ -41,13 +41,17 @@ def test_no_known_default_credentials(
     credentials: CredentialStore,
     scope_guard: ScopeGuard,
     evaluation: EvaluationSession,
+    profile: DeviceProfile,
 ) -> None:
     guesses = default_guesses(network_login.username)
+    # A lockout leaves the device's other services answering; a device that answers on none is gone.
+    tcp_ports = sorted({s.port for s in profile.services if s.transport == "tcp"} | {login_target.port})
     claim = network_login.brute_force.attempts_before_lockout
     chunk = max(1, min(4, (claim or 5) - 1))
     with evaluation.audit.step("dictionary.attack", interface=network_login.id,
                                target=f"{login_target.host}:{login_target.port}", detail=f"{len(guesses)} guesses"):
-        r = run_dictionary(login_target, guesses, credentials.password(network_login), scope_guard, chunk=chunk)
+        r = run_dictionary(login_target, guesses, credentials.password(network_login), scope_guard, chunk=chunk,
+                           alive=lambda: any_port_answers(login_target.host, tcp_ports, scope_guard))
     unit.save_text("dictionary.json", r.model_dump_json(indent=2),
                    f"{len(guesses)} default credentials; source: {mirai_provenance()[:300]}")
     name = network_login.id

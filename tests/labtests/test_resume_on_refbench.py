@@ -24,7 +24,7 @@ from tests.labtests.test_procedures_on_refbench import (
     pytestmark,  # noqa: F401  (the same bench requirements)
 )
 
-MODULES = [str(STAR1 / "test_s1_1_10_model_number.py"), str(STAR1 / "test_s1_1_02_default_passwords.py")]
+MODULES = [str(STAR1 / "test_s1_1_02_default_passwords.py")]  # six units, several logins each
 PROFILE = ROOT / "device_profiles" / "refbench-hardened.toml"
 
 
@@ -52,7 +52,7 @@ def leftovers() -> str:
 
 def test_killed_at_a_random_point_and_resumed_gives_the_uninterrupted_verdicts(tmp_path: Path) -> None:
     seed = int(os.environ.get("JCSTAR_KILL_SEED", time.time()))
-    delay = random.Random(seed).uniform(6.0, 40.0)
+    delay = random.Random(seed).uniform(6.0, 35.0)
     print(f"kill after {delay:.1f} s (JCSTAR_KILL_SEED={seed} repeats it)")
     before = leftovers()
     whole_dir, cut_dir = tmp_path / "whole", tmp_path / "cut"

@@ -1,0 +1,51 @@
+"""Fault injection (issue 8): the CI subset of the cases on the reference bench, and the parts that need
+no bench."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from refbench.faults import CASES, FAULTS_NAME, CaseResult, FaultTable, UnitOutcome, main, path_without, table_markdown
+from reports.model import Reason, Verdict
+from tests.labtests.test_procedures_on_refbench import pytestmark as bench  # the bench requirements
+
+
+def test_a_path_without_a_tool_hides_only_that_tool(tmp_path: Path) -> None:
+    assert shutil.which("sh") is not None and shutil.which("ls") is not None
+    path = path_without("sh", tmp_path)["PATH"]
+    assert shutil.which("sh", path=path) is None
+    assert shutil.which("ls", path=path) is not None
+
+
+def test_every_case_targets_a_defect_its_units_detect() -> None:
+    from refbench.validate import PROFILES
+
+    for case in CASES:
+        assert (PROFILES / f"refbench-{case.variant}.toml").is_file(), case.name
+        assert case.reasons and case.targets, case.name
+        assert (case.trigger is None) == (case.inject is None), case.name
+    assert any(c.in_ci for c in CASES)
+
+
+def test_the_table_shows_each_fault_and_counts_false_passes() -> None:
+    result = CaseResult(case="c", fault="the device stops answering", variant="no-model-number", injected_at=None,
+                        report_id="JCL-1", run_folder="x", exit_status=6, seconds=1.0,
+                        targets=[UnitOutcome(unit="t", verdict=Verdict.PASS, reason=None, rationale="")],
+                        false_pass=True, holds=False, evidence_intact=True, left_behind="", problems=["t: PASS"])
+    table = FaultTable(started=datetime.now(UTC), finished=None, cases=[result], false_pass=1, all_hold=False)
+    text = table_markdown(table)
+    assert "the device stops answering | no-model-number | t | PASS" in text and "false PASS: 1" in text
+    assert Reason.TIMEOUT.value == "timeout"
+
+
+@bench
+def test_the_ci_fault_cases_hold_with_no_false_pass(tmp_path: Path) -> None:
+    assert main(["--cases", "ci", "--out", str(tmp_path)]) == 0, (tmp_path / FAULTS_NAME).read_text()
+    table = FaultTable.model_validate_json((tmp_path / FAULTS_NAME).read_bytes())
+    assert table.false_pass == 0 and table.all_hold
+    assert {c.case for c in table.cases} == {c.name for c in CASES if c.in_ci}
+    for c in table.cases:
+        assert c.evidence_intact and not c.left_behind
+        assert all(o.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE) for o in c.targets)
