@@ -52,3 +52,14 @@ def cache_dir() -> Path:
 def run_root() -> Path:
     """Machine-wide state of the running bench (state file, sockets, flash image): $JCSTAR_BENCH_RUN."""
     return Path(os.environ.get("JCSTAR_BENCH_RUN", "/run/jcsrb"))
+
+
+def lab_config_into(folder: Path) -> Path:
+    """The project's lab config, copied into ``folder`` with runs and the report register written there
+    (bench runs for validation, fault injection and tests, kept apart from the lab's runs/)."""
+    text = (repo_root() / "lab_config.toml").read_text(encoding="utf-8")
+    text = text.replace('output_dir = "runs"', f'output_dir = "{folder}"').replace(
+        'register_db = "runs/register.sqlite3"', f'register_db = "{folder}/register.sqlite3"')
+    path = folder / "lab_config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from refbench.config import lab_config_into
 from reports.check import check_run
 from reports.manifest import atomic_write_text
 from reports.model import EvaluationRecord, Reason, Record, Verdict
@@ -184,14 +185,6 @@ def _leftovers() -> str:
     return " ".join((ns + q).split())
 
 
-def _lab_config(folder: Path) -> Path:
-    text = (ROOT / "lab_config.toml").read_text(encoding="utf-8")
-    text = text.replace('output_dir = "runs"', f'output_dir = "{folder}"').replace(
-        'register_db = "runs/register.sqlite3"', f'register_db = "{folder}/register.sqlite3"')
-    (folder / "lab_config.toml").write_text(text, encoding="utf-8")
-    return folder / "lab_config.toml"
-
-
 def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[], None], stop: threading.Event,
            fired: list[str]) -> None:
     """Tail the run's audit log; when the trigger appears, freeze the harness (SIGSTOP: it cannot race
@@ -227,7 +220,7 @@ def run_case(case: FaultCase, out: Path) -> CaseResult:
     folder = out / case.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    lab = _lab_config(folder)
+    lab = lab_config_into(folder)
     before = _leftovers()
     cmd = [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / f'refbench-{case.variant}.toml'}",
            f"--lab-config={lab}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",

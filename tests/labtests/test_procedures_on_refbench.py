@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from refbench.config import lab_config_into
 from reports.check import check_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,11 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 def lab_config_in(tmp_path: Path) -> Path:
     """The project's lab config, with runs and the register written under ``tmp_path``."""
-    lab = (ROOT / "lab_config.toml").read_text(encoding="utf-8")
-    lab = lab.replace('output_dir = "runs"', f'output_dir = "{tmp_path}"').replace(
-        'register_db = "runs/register.sqlite3"', f'register_db = "{tmp_path}/register.sqlite3"')
-    (tmp_path / "lab_config.toml").write_text(lab, encoding="utf-8")
-    return tmp_path / "lab_config.toml"
+    return lab_config_into(tmp_path)
 
 
 def evaluate(variant: str, modules: list[str], tmp_path: Path) -> dict[str, object]:
