@@ -46,9 +46,10 @@ def pdf_date(record: EvaluationRecord, signoffs: list[SignOff]) -> datetime:
     return issued[0] if issued else (record.finished or record.started)
 
 
-def expected_files(root: Path, signoffs: list[SignOff] | None = None) -> dict[str, bytes]:
+def expected_files(root: Path, signoffs: list[SignOff] | None = None,
+                   record: EvaluationRecord | None = None) -> dict[str, bytes]:
     """The byte-stable renderings (HTML and checklist) by file name, as the folder renders now."""
-    record = load_record(root)
+    record = load_record(root) if record is None else record
     signoffs = signoffs_of(root) if signoffs is None else signoffs
     digest = sha256_file(root / EVALUATION)
     files = {CSV_NAME: csv_bytes(record), XLSX_NAME: xlsx_bytes(record)}
@@ -61,7 +62,7 @@ def render_folder(root: Path, signoffs: list[SignOff] | None = None, pdf: bool =
     """Replace ``rendered/`` with a fresh rendering; all or nothing (a failed PDF leaves the old one)."""
     record = load_record(root)
     signoffs = signoffs_of(root) if signoffs is None else signoffs
-    files = expected_files(root, signoffs)
+    files = expected_files(root, signoffs, record)
     target = root / RENDERED_DIR
     # Staged beside the folder (same file system, so the swap is a rename), never inside it.
     with tempfile.TemporaryDirectory(prefix=f".{root.name}-rendering-", dir=root.resolve().parent) as tmp:

@@ -80,8 +80,8 @@ def rendered_problems(root: Path) -> tuple[list[str], list[str]]:
         return [], []
     try:
         signoffs = signoffs_of(root)
-        expected = expected_files(root, signoffs)
         record = load_record(root)
+        expected = expected_files(root, signoffs, record)
     except RenderError:
         return [], []  # check_run already reports an unreadable record
     issued = _issued_digests(root)
