@@ -66,6 +66,8 @@ def parse_toml(origin: str, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaDataError(origin, [f"TOML syntax error: {exc}"]) from None
+    except RecursionError:  # why: tomllib recurses into nested arrays and inline tables
+        raise CriteriaDataError(origin, ["TOML cannot be parsed: nested too deeply"]) from None
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

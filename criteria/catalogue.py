@@ -232,6 +232,8 @@ def load_catalogue(path: Path) -> Catalogue:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CriteriaDataError(str(path), [f"cannot be read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise CriteriaDataError(str(path), [f"is not UTF-8 text (byte {exc.start})"]) from None
     return parse_catalogue(parse_toml(str(path), text), str(path))
 
 

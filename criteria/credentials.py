@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from pydantic import Field
 
@@ -40,6 +41,13 @@ def parse_credentials_csv(text: str, origin: str) -> tuple[str, tuple[Credential
         raise CriteriaDataError(origin, [f"first line must be a '{_PROVENANCE_PREFIX} …' provenance comment"])
     provenance = first.removeprefix("#").strip()
     reader = csv.reader(io.StringIO(rest, newline=""))
+    try:
+        return provenance, _entries(reader, origin)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+        raise CriteriaDataError(origin, [f"line {reader.line_num + 1}: not CSV ({exc})"]) from None
+
+
+def _entries(reader: Any, origin: str) -> tuple[Credential, ...]:
     if next(reader, None) != _COLUMNS:
         raise CriteriaDataError(origin, [f"second line must be the header {','.join(_COLUMNS)}"])
     entries: list[Credential] = []
@@ -51,7 +59,7 @@ def parse_credentials_csv(text: str, origin: str) -> tuple[str, tuple[Credential
         entries.append(validate_data(f"{origin} line {lineno}", entry, Credential))
     if not entries:
         raise CriteriaDataError(origin, ["no entries"])
-    return provenance, tuple(entries)
+    return tuple(entries)
 
 
 def load_mirai() -> tuple[Credential, ...]:

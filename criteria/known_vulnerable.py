@@ -22,7 +22,8 @@ RESOURCE = "known_vulnerable_versions.toml"
 
 def version_key(text: str) -> tuple[int, ...]:
     """Dotted numbers for comparison: '2016.74' -> (2016, 74); '0.94.14rc21' -> (0, 94, 14, 21)."""
-    return tuple(int(n) for n in re.findall(r"\d+", text)[:8])
+    # why [:100]: int() refuses over 4300 digits, and no version number has 100
+    return tuple(int(n[:100]) for n in re.findall(r"\d+", text)[:8])
 
 
 class KnownVulnerable(Frozen):

@@ -384,6 +384,12 @@ class ReferenceBench:
         """Plug the cable back in."""
         self._ctl({"op": "link", "up": True})
 
+    def uart_fault(self, mode: str, seed: int | None = None) -> None:
+        """Garble the device's UART output, also flood the adapter with random bytes, or make the line
+        clean again: ``mode`` is garble, flood or clean (``refbench/uart_fault.py``; the daemon refuses
+        anything else); a ``seed`` makes the random bytes repeatable."""
+        self._ctl({"op": "uart", "mode": mode, **({"seed": seed} if seed is not None else {})})
+
     def wait_ready(self, timeout: float = 60.0) -> float:
         """Wait until SSH answers with a banner and HTTPS completes a request, over IPv4 and IPv6.
 

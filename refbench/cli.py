@@ -3,6 +3,7 @@
 up [--defect NAME ...] [--serial S] [--collector]   bring the bench up and leave it running
 status | down | build | label | defects
 power on|off|reboot | link down|up | dump-flash DEST | update-image KIND DEST | wait-ready
+uart garble|flood|clean [--seed N]                   UART fault on the device's console line
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import time
 from pathlib import Path
 
 from refbench.bench import ReferenceBench, _read_state, state_file
+from refbench.daemon import pid_alive
 from refbench.defects import DEFECTS
 from refbench.errors import BenchError
 from refbench.firmware import build_firmware
+from refbench.uart_fault import UART_MODES
 from refbench.updates import UPDATE_KINDS
 
 
@@ -29,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--collector", action="store_true", help="run the telemetry collector")
     up.add_argument("--timeout", type=float, default=90.0)
     sub.add_parser("status", help="show the running bench")
-    sub.add_parser("down", help="tear the bench down (also cleans leftovers of a crash)")
+    dn = sub.add_parser("down", help="tear the bench down (also cleans leftovers of a crash)")
+    dn.add_argument("--force", action="store_true",
+                    help="also when a live evaluation or test still owns the bench (it then loses its device)")
     b = sub.add_parser("build", help="build the firmware (cached)")
     b.add_argument("--force", action="store_true")
     sub.add_parser("label", help="print the unit's label")
@@ -38,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("state", choices=["on", "off", "reboot"])
     ln = sub.add_parser("link", help="device network link")
     ln.add_argument("state", choices=["up", "down"])
+    ua = sub.add_parser("uart", help="UART fault: garble the device's output, also flood the adapter with random "
+                                     "bytes, or clean")
+    ua.add_argument("mode", choices=UART_MODES)
+    ua.add_argument("--seed", type=int, default=None, help="repeatable random bytes")
     d = sub.add_parser("dump-flash", help="copy the raw flash image")
     d.add_argument("dest", type=Path)
     u = sub.add_parser("update-image", help="write a firmware update image")
@@ -70,6 +79,11 @@ def run(argv: list[str]) -> int:
     elif a.cmd == "down":
         done = ReferenceBench.cleanup_stale() or []
         st = _read_state(state_file())
+        if st is not None and not a.force and st.owner_pid is not None and pid_alive(st.owner_pid, st.owner_start):
+            # why: a lab runs one bench per machine; pulling it from under a running evaluation would turn
+            # that run's remaining units INCONCLUSIVE for no fault of the device
+            raise BenchError(f"the bench is in use by process {st.owner_pid} ({_command_of(st.owner_pid)}); "
+                             "let that run finish or stop it, or use 'down --force'")
         if st is not None:
             from refbench.bench import teardown_from_state
 
@@ -97,6 +111,8 @@ def run(argv: list[str]) -> int:
                 (bench.power_on if a.state == "on" else bench.power_off)()
         elif a.cmd == "link":
             (bench.link_up if a.state == "up" else bench.link_down)()
+        elif a.cmd == "uart":
+            bench.uart_fault(a.mode, a.seed)
         elif a.cmd == "dump-flash":
             print(bench.dump_flash(a.dest))
         elif a.cmd == "update-image":
@@ -115,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()[:120]
+    except OSError:
+        return "?"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ namespaces exist.  One single-threaded ``select`` loop:
 * **Power**: ``power_on`` starts QEMU in the dut namespace; ``power_off`` SIGKILLs it (power loss).
 * **PDU**: snmpd in the lab namespace, whose ``pass`` script asks us over ``control.sock``.
 * **Link**: QMP ``set_link`` on the device NIC (the guest sees carrier loss); kept across power cycles.
+* **UART fault**: ``uart`` garbles what the device prints on its way to the pty, or also floods the pty
+  with random bytes (``refbench/uart_fault.py``); kept across power cycles, like a bad cable.
 * **Owner watch**: if the process that owns the bench dies (SIGKILL, crash), the daemon tears the
   whole bench down by itself.
 """
@@ -36,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from refbench.config import APC_OUTLET_CTL_OID, DUT_NETNS, GUEST_MEMORY_MB, LAB_NETNS, PDU_OUTLETS, TAP
+from refbench.uart_fault import UartFault, parse_mode
 
 PR_SET_PDEATHSIG = 1
 
@@ -107,6 +110,7 @@ class Daemon:
         self.collector: subprocess.Popen[bytes] | None = None
         self.outlets = {n: 1 for n in range(1, PDU_OUTLETS + 1)}  # other outlets: nothing attached, "on"
         self.link_up = True
+        self.uart_fault = UartFault()
         self.pending_on: float | None = None
         self.qemu_conn: socket.socket | None = None
         self.ctl_conns: dict[int, tuple[socket.socket, bytes]] = {}
@@ -230,6 +234,24 @@ class Daemon:
         if self.device_on():
             self.qmp_set_link(up)
 
+    # ---- UART fault -----------------------------------------------------------------------
+    def set_uart_fault(self, mode: object, seed: object = None) -> None:
+        """Garble or flood the UART, or make it clean again (a bad request is a ValueError)."""
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ValueError(f"the UART fault seed must be an integer, not {seed!r}")
+        self.uart_fault.set_mode(parse_mode(mode), seed)
+        self.log(f"uart fault {self.uart_fault.mode}" + (f" (seed {seed})" if seed is not None else ""))
+        # why: uart.log keeps what the device printed, unchanged; the marker tells where the line went bad
+        self.uartlog.write(f"\n--- uart fault: {self.uart_fault.mode} ---\n".encode())
+
+    def _flood(self) -> None:
+        """Push the flood bytes that are due to the pty (only while a program has it open, as a real
+        adapter drops what arrives while its port is closed); what does not fit is dropped."""
+        data = self.uart_fault.flood(time.monotonic())
+        if data and self._slave_open():
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.write(self.master, data)
+
     # ---- PDU / collector ------------------------------------------------------------------
     def start_snmpd(self) -> None:
         """snmpd in the lab namespace, serving only the APC outlet-control column via our pass script."""
@@ -280,7 +302,7 @@ class Daemon:
         if op == "status":
             return {"ok": True, "device_on": self.device_on(), "outlets": self.outlets, "link_up": self.link_up,
                     "boots": self.boots, "serial": self.serial_path, "qemu_pid": self.qemu.pid if self.qemu else None,
-                    "last_power_on": self.last_power_on}
+                    "last_power_on": self.last_power_on, "uart": self.uart_fault.mode}
         if op == "power":
             self._set_outlet(self.cfg.pdu_outlet, {"on": 1, "off": 2, "reboot": 3}[str(req["state"])])
             return {"ok": True, "device_on": self.device_on()}
@@ -295,6 +317,9 @@ class Daemon:
         if op == "link":
             self.set_link(bool(req["up"]))
             return {"ok": True}
+        if op == "uart":
+            self.set_uart_fault(req.get("mode"), req.get("seed"))
+            return {"ok": True, "uart": self.uart_fault.mode}
         if op == "shutdown":
             self.stopping = True
             return {"ok": True}
@@ -337,10 +362,13 @@ class Daemon:
             master_open = self._slave_open()
             if master_open:
                 rlist.append(self.master)
+            # why: in flood mode the loop must come round often, so the flood is steady, not bursts
+            wait = 0.05 if self.uart_fault.mode == "flood" else 0.2 if master_open else 0.1
             try:
-                ready, _, _ = select.select(rlist, [], [], 0.2 if master_open else 0.1)
+                ready, _, _ = select.select(rlist, [], [], wait)
             except InterruptedError:
                 continue
+            self._flood()
             for r in ready:
                 if r is self.uart_srv:
                     conn, _ = self.uart_srv.accept()
@@ -378,7 +406,7 @@ class Daemon:
         self.uartlog.write(data)
         if self._slave_open():
             with contextlib.suppress(BlockingIOError, OSError):
-                os.write(self.master, data)
+                os.write(self.master, self.uart_fault.mangle(data))
 
     def _to_device(self) -> None:
         try:

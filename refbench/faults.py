@@ -17,6 +17,7 @@ Exit 0 when every case holds and there is no false PASS, 1 otherwise, 4 on bad a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -33,7 +34,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from refbench.config import lab_config_into
+from refbench.config import BRIDGE, NETNS_PREFIX, lab_config_into
+from refbench.validate import stop_run
 from reports.check import check_run
 from reports.manifest import atomic_write_text
 from reports.model import EvaluationRecord, Reason, Record, Verdict
@@ -43,6 +45,7 @@ STAR1 = ROOT / "labtests" / "star1"
 PREPARED_ANSWERS = ROOT / "refbench" / "documents" / "prepared-answers.toml"
 CASE_TIMEOUT = 1800.0
 FAULTS_NAME = "faults.json"
+INJECTION_FAILED = "failed: "
 
 
 def bench_cli(*args: str) -> None:
@@ -51,10 +54,10 @@ def bench_cli(*args: str) -> None:
                    check=False)
 
 
-def kill_tool(name: str, pattern: str | None = None) -> Callable[[], None]:
+def kill_tool(name: str, pattern: str | None = None) -> Callable[[Path], None]:
     """Kill a tool the run depends on (every ``name`` process, or those whose command line matches
     ``pattern``): this machine runs the bench and nothing else of the kind while faults are injected."""
-    def act() -> None:
+    def act(_: Path) -> None:
         args = ["-f", pattern] if pattern else ["-x", name]
         subprocess.run(["pkill", "-KILL", *args], capture_output=True, check=False, timeout=10)
     return act
@@ -85,6 +88,84 @@ def path_without(tool: str, work: Path) -> dict[str, str]:
     return {"PATH": os.pathsep.join(dirs)}
 
 
+IMPOSTOR_NETNS = f"{NETNS_PREFIX}impostor"  # the bench's prefix: a bench teardown removes it too
+_IMPOSTOR_IN, _IMPOSTOR_OUT = "rb-imp0", "rb-impv"
+_impostors: list[subprocess.Popen[bytes]] = []
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+
+def impostor(mode: str, ports: str = "22,443") -> Callable[[Path], None]:
+    """The device turns hostile: the real one is powered off and a program answering on its ports
+    (``refbench.hostile``: huge banners, malformed handshakes, dropped connections) takes its place on
+    the device's wire, with its MAC and addresses, so the harness reaches it exactly as it reached the
+    device. It lives in a namespace bridged where the device was and goes with the bench."""
+    def act(work: Path) -> None:
+        from refbench.bench import ReferenceBench
+
+        info = ReferenceBench.attach().info
+        bench_cli("power", "off")
+        prefix = info.subnet.split("/")[1]
+        _ip("netns", "add", IMPOSTOR_NETNS)
+        _ip("link", "add", _IMPOSTOR_IN, "netns", IMPOSTOR_NETNS, "type", "veth", "peer", "name", _IMPOSTOR_OUT,
+            "netns", info.dut_netns)
+        _ip("-n", info.dut_netns, "link", "set", _IMPOSTOR_OUT, "master", BRIDGE)
+        _ip("-n", info.dut_netns, "link", "set", _IMPOSTOR_OUT, "up")
+        _ip("-n", IMPOSTOR_NETNS, "link", "set", _IMPOSTOR_IN, "address", info.mac)
+        _ip("-n", IMPOSTOR_NETNS, "addr", "add", f"{info.dut_address}/{prefix}", "dev", _IMPOSTOR_IN)
+        binds = ["--bind", info.dut_address]
+        if info.dut_ipv6:
+            _ip("-n", IMPOSTOR_NETNS, "-6", "addr", "add", f"{info.dut_ipv6}/64", "dev", _IMPOSTOR_IN, "nodad")
+            binds += ["--bind", info.dut_ipv6]
+        for dev in ("lo", _IMPOSTOR_IN):
+            _ip("-n", IMPOSTOR_NETNS, "link", "set", dev, "up")
+        log = (work / "impostor.log").open("wb")
+        proc = subprocess.Popen(["ip", "netns", "exec", IMPOSTOR_NETNS, sys.executable, "-m", "refbench.hostile",
+                                 "--mode", mode, *binds, "--ports", ports, "--max-seconds", str(int(CASE_TIMEOUT))],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+        _impostors.append(proc)
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()  # bounded: the program prints it once listening, or exits
+        if b"ready" not in ready:
+            raise RuntimeError(f"the hostile device did not start (said {ready[:200]!r}; see {work}/impostor.log)")
+    return act
+
+
+def _remove_impostors() -> None:
+    for proc in _impostors:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _impostors.clear()
+    subprocess.run(["ip", "netns", "delete", IMPOSTOR_NETNS], capture_output=True, check=False, timeout=30)
+
+
+def uart(mode: str) -> Callable[[Path], None]:
+    """The device garbles or floods its serial line (the bench daemon mangles what it relays)."""
+    return lambda _: bench_cli("uart", mode)
+
+
+def fill_disk(leave: int = 64 * 1024) -> Callable[[Path], None]:
+    """Another program fills the disk holding the run folder, leaving ``leave`` bytes."""
+    def act(work: Path) -> None:
+        disk = work / "disk"
+        with (disk / "filler").open("wb") as f:
+            for _ in range(100_000):  # bounded: the disk is a small tmpfs
+                st = os.statvfs(disk)
+                room = st.f_bavail * st.f_frsize - leave
+                if room <= 0:
+                    break
+                try:
+                    f.write(b"\0" * min(room, 1 << 20))
+                    f.flush()
+                except OSError:
+                    break
+    return act
+
+
 @dataclass(frozen=True)
 class FaultCase:
     name: str
@@ -94,8 +175,11 @@ class FaultCase:
     targets: tuple[str, ...]  # unit names (without parameters) the fault hits
     reasons: frozenset[Reason]  # acceptable INCONCLUSIVE reasons for the targets
     trigger: tuple[str, str] | None = None  # (audit action, text in its unit or detail) that fires the injection
-    inject: Callable[[], None] | None = None
+    inject: Callable[[Path], None] | None = None  # given the case's folder
     env: Callable[[Path], dict[str, str]] | None = None  # the run's environment changes, given a work folder
+    disk_mib: int | None = None  # the run's folder on a disk of this size (a tmpfs), for faults that fill it
+    keyword: str | None = None  # pytest -k: only these units of the modules run (a shorter case)
+    lab_text: Callable[[str], str] | None = None  # changes to the run's lab config (a lab set up wrong)
     in_ci: bool = False
 
 
@@ -105,21 +189,21 @@ CASES: tuple[FaultCase, ...] = (
         variant="no-model-number", modules=("test_s1_1_10_model_number.py",),
         targets=("test_model_number_identifiable",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("bench.ready", ""), inject=lambda: bench_cli("link", "down"),
+        trigger=("bench.ready", ""), inject=lambda _: bench_cli("link", "down"),
     ),
     FaultCase(
         name="device-silent-s1-1-02", fault="the device stops answering (link down) as the login tests start",
         variant="default-password", modules=("test_s1_1_02_default_passwords.py",),
         targets=("test_no_known_default_credentials",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("unit.start", "test_no_known_default_credentials"), inject=lambda: bench_cli("link", "down"),
+        trigger=("unit.start", "test_no_known_default_credentials"), inject=lambda _: bench_cli("link", "down"),
     ),
     FaultCase(
         name="device-reboots-s1-1-02", fault="the device reboots on its own as the login tests start",
         variant="default-password", modules=("test_s1_1_02_default_passwords.py",),
         targets=("test_no_known_default_credentials",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("unit.start", "test_no_known_default_credentials"), inject=lambda: bench_cli("power", "reboot"),
+        trigger=("unit.start", "test_no_known_default_credentials"), inject=lambda _: bench_cli("power", "reboot"),
     ),
     FaultCase(
         name="tshark-missing", fault="tshark is not installed on the lab machine",
@@ -140,7 +224,57 @@ CASES: tuple[FaultCase, ...] = (
         targets=("test_loss_keeps_the_secure_state[power]",),
         reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT, Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
         trigger=("unit.start", "test_loss_keeps_the_secure_state[power]"),
-        inject=lambda: kill_tool("snmpd", bench_snmpd())(),
+        inject=kill_tool("snmpd", bench_snmpd()),
+    ),
+    FaultCase(
+        name="pdu-does-not-switch-s1-1-14",
+        fault="the PDU switches, but not the device's power (the device is on another outlet than the lab config says)",
+        variant="settings-lost-on-power-loss", modules=("test_s1_1_14_resilience.py",),
+        targets=("test_loss_keeps_the_secure_state[power]",), keyword="test_loss_keeps_the_secure_state and power",
+        reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT}),
+        lab_text=lambda text: text.replace("outlet = 1", "outlet = 2", 1),
+    ),
+    FaultCase(
+        name="huge-banners-s1-1-02", fault="the device sends endless banners (SSH, HTTP, TLS) as the login tests start",
+        variant="default-password", modules=("test_s1_1_02_default_passwords.py",),
+        targets=("test_no_known_default_credentials",),
+        reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
+        trigger=("unit.start", "test_no_known_default_credentials"), inject=impostor("huge-banner"),
+    ),
+    FaultCase(
+        name="malformed-handshakes-s1-1-12", fault="the device answers TLS and SSH handshakes with malformed records",
+        variant="weak-tls", modules=("test_s1_1_12_transport.py",),
+        targets=("test_tls_service_uses_approved_crypto",),
+        reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
+        trigger=("unit.start", "test_tls_service_uses_approved_crypto"), inject=impostor("malformed-handshake"),
+    ),
+    FaultCase(
+        name="drops-connections-s1-1-04", fault="the device resets every connection as the guessing-rate test starts",
+        variant="no-bruteforce-protection", modules=("test_s1_1_04_bruteforce.py",),
+        targets=("test_guessing_rate_is_limited",),
+        reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
+        trigger=("unit.start", "test_guessing_rate_is_limited"), inject=impostor("drop"),
+    ),
+    FaultCase(
+        name="serial-garbled-s1-1-13", fault="the device garbles its serial line as the boot log is read",
+        variant="boot-log-secrets", modules=("test_s1_1_13_interfaces.py",),
+        targets=("test_boot_log_reveals_nothing",), keyword="test_boot_log_reveals_nothing",
+        reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT, Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
+        trigger=("unit.start", "test_boot_log_reveals_nothing"), inject=uart("garble"),
+    ),
+    FaultCase(
+        name="serial-flooded-s1-1-13", fault="the device floods its serial line as the debug console is tried",
+        variant="uart-root-shell", modules=("test_s1_1_13_interfaces.py",),
+        targets=("test_debug_console_not_open",), keyword="test_debug_console_not_open",
+        reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT, Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
+        trigger=("unit.start", "test_debug_console_not_open"), inject=uart("flood"),
+    ),
+    FaultCase(
+        name="disk-fills-s1-1-12", fault="the disk holding the run folder fills up while the capture runs",
+        variant="cleartext-telemetry", modules=("test_s1_1_12_transport.py",),
+        targets=("test_no_protected_data_in_cleartext",),
+        reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT}),
+        trigger=("capture_start", ""), inject=fill_disk(), disk_mib=64,
     ),
 )
 
@@ -185,7 +319,7 @@ def _leftovers() -> str:
     return " ".join((ns + q).split())
 
 
-def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[], None], stop: threading.Event,
+def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[Path], None], stop: threading.Event,
            fired: list[str]) -> None:
     """Tail the run's audit log; when the trigger appears, freeze the harness (SIGSTOP: it cannot race
     ahead while the fault is set up), inject, and let it go on (SIGCONT). The bench's own processes are
@@ -193,7 +327,7 @@ def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[]
     action, text = trigger
     offsets: dict[Path, int] = {}
     while not stop.is_set():
-        for log in folder.glob("*/audit.jsonl"):
+        for log in [*folder.glob("*/audit.jsonl"), *folder.glob("disk/*/audit.jsonl")]:
             with log.open("rb") as f:
                 f.seek(offsets.get(log, 0))
                 chunk = f.read()
@@ -208,10 +342,12 @@ def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[]
                 if rec.get("action") == action and text in where:
                     os.kill(pid, signal.SIGSTOP)
                     try:
-                        inject()
+                        inject(folder)
+                    except Exception as exc:
+                        fired.append(f"{INJECTION_FAILED}{type(exc).__name__}: {exc}"[:500])
                     finally:
                         os.kill(pid, signal.SIGCONT)
-                    fired.append(datetime.now(UTC).isoformat())
+                    fired.insert(0, datetime.now(UTC).isoformat())
                     return
         time.sleep(0.01)
 
@@ -221,10 +357,21 @@ def run_case(case: FaultCase, out: Path) -> CaseResult:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     lab = lab_config_into(folder)
+    if case.lab_text is not None:
+        lab.write_text(case.lab_text(lab.read_text(encoding="utf-8")), encoding="utf-8")
+    runs_in = folder
+    if case.disk_mib:
+        runs_in = folder / "disk"
+        runs_in.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={case.disk_mib}m", "tmpfs", str(runs_in)], check=True,
+                       timeout=30)
+        text = lab.read_text(encoding="utf-8").replace(f'output_dir = "{folder}"', f'output_dir = "{runs_in}"')
+        lab.write_text(text.replace("min_free_mb = 256", f"min_free_mb = {case.disk_mib // 2}"), encoding="utf-8")
     before = _leftovers()
     cmd = [sys.executable, "-m", "pytest", f"--device={ROOT / 'device_profiles' / f'refbench-{case.variant}.toml'}",
            f"--lab-config={lab}", "--evaluator", "tech01", "-q", "-p", "no:cacheprovider",
-           f"--answers={PREPARED_ANSWERS}", *[str(STAR1 / m) for m in case.modules]]
+           f"--answers={PREPARED_ANSWERS}", *(["-k", case.keyword] if case.keyword else []),
+           *[str(STAR1 / m) for m in case.modules]]
     stop, fired = threading.Event(), list[str]()
     watcher = None
     start = time.monotonic()
@@ -241,17 +388,30 @@ def run_case(case: FaultCase, out: Path) -> CaseResult:
             proc.wait(timeout=CASE_TIMEOUT)
         except subprocess.TimeoutExpired:
             problems.append(f"the run outlasted {CASE_TIMEOUT:g} s and was stopped (a hang)")
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_run(proc, 120)
+        except KeyboardInterrupt:
+            # the run is in its own session: the Ctrl-C is passed on, and what the case set up is undone
+            stop.set()
+            stop_run(proc, 120)
+            _remove_impostors()
+            if case.disk_mib:
+                subprocess.run(["umount", "-l", str(runs_in)], check=False, timeout=30)
+            raise
     stop.set()
     if watcher is not None:
         watcher.join(timeout=5)
         if not fired:
             problems.append(f"the trigger {case.trigger} never appeared: the fault was not injected")
+        problems += [f"the injection failed: {f[len(INJECTION_FAILED):]}" for f in fired
+                     if f.startswith(INJECTION_FAILED)]
+    _remove_impostors()
+    if case.disk_mib:
+        # The evidence leaves the small disk with the case (copied as it is, then checked there).
+        for p in runs_in.iterdir():
+            if (p / "evaluation.json").is_file():
+                shutil.copytree(p, folder / p.name, symlinks=True)
+        (runs_in / "filler").unlink(missing_ok=True)
+        subprocess.run(["umount", "-l", str(runs_in)], check=False, timeout=30)
     runs = [p for p in folder.iterdir() if (p / "evaluation.json").is_file()]
     outcomes: list[UnitOutcome] = []
     report_id = run_folder = None

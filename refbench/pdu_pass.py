@@ -35,11 +35,11 @@ def outlet_of(oid: str) -> int | None:
     if not oid.startswith(BASE + "."):
         return None
     rest = oid[len(BASE) + 1 :]
-    return int(rest) if rest.isdigit() and 1 <= int(rest) <= OUTLETS else None
+    return int(rest) if rest.isascii() and rest.isdigit() and 1 <= int(rest) <= OUTLETS else None
 
 
 def _tuple(oid: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in oid.strip(".").split(".") if p.isdigit())
+    return tuple(int(p) for p in oid.strip(".").split(".") if p.isascii() and p.isdigit())
 
 
 def next_outlet(oid: str) -> int | None:

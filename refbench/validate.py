@@ -16,6 +16,7 @@ or a false FAIL; 6: incomplete (an inconclusive cell, a run that gave no record)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -65,6 +66,20 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def stop_run(proc: subprocess.Popen[bytes], grace: float = 0) -> None:
+    """Stop a harness run (in its own session) like Ctrl-C, so it closes its record as interrupted, and
+    for good after ``grace`` seconds (default INTERRUPT_GRACE). A run frozen for an injection goes on first."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGCONT)
+        os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=grace or INTERRUPT_GRACE)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def run_variant(profile: Path, items: list[str], logs: Path, timeout: float,
                 lab_config: Path | None = None) -> VariantRun:
     data = tomllib.loads(profile.read_text(encoding="utf-8"))
@@ -86,12 +101,12 @@ def run_variant(profile: Path, items: list[str], logs: Path, timeout: float,
         except subprocess.TimeoutExpired:
             # Ctrl-C first: the run closes its record (interrupted) and the bench comes down cleanly.
             problem = f"stopped after {timeout:g} s (the variant's time limit)"
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=INTERRUPT_GRACE)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_run(proc)
+        except KeyboardInterrupt:
+            # The run is in its own session, so the technician's Ctrl-C did not reach it: passed on, so it
+            # closes in order instead of going on alone with the bench.
+            stop_run(proc)
+            raise
     text = log.read_text(encoding="utf-8", errors="replace")
     record_line = next((ln for ln in text.splitlines() if ln.startswith("Record: ")), "")
     record_path = Path(record_line.split()[1]) if record_line else None

@@ -27,6 +27,8 @@ def verify_chain(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         return [f"{path.name}: cannot be read ({exc.strerror})"]
+    except UnicodeDecodeError as exc:  # the harness writes UTF-8 only: anything else was altered
+        return [f"{path.name}: not UTF-8 text (byte {exc.start})"]
     return verify_lines(path.name, lines)
 
 
@@ -38,13 +40,15 @@ def verify_lines(name: str, lines: list[str]) -> list[str]:
         try:
             rec = json.loads(line)
             claimed = rec.pop("hash")
-        except (ValueError, KeyError, AttributeError, TypeError):
+            # why: a line may decode to text UTF-8 cannot encode (a lone surrogate escape)
+            actual = record_hash(rec)
+        except (ValueError, KeyError, AttributeError, TypeError, RecursionError):
             problems.append(f"{name} line {n}: not a valid audit record")
             break
         if rec.get("prev") != prev:
             problems.append(f"{name} line {n}: does not follow line {n - 1} (chain broken)")
             break
-        if record_hash(rec) != claimed:
+        if actual != claimed:
             problems.append(f"{name} line {n}: content altered (hash mismatch)")
             break
         prev = claimed

@@ -269,7 +269,8 @@ class EquipmentRecord(Record):
 
 
 class Deviation(Record):
-    kind: Literal["overdue_equipment", "skipped_unit", "not_covered", "interrupted", "scope", "other"]
+    kind: Literal["overdue_equipment", "skipped_unit", "not_covered", "interrupted", "scope", "storage_full",
+                  "other"]
     detail: str
 
 

@@ -63,7 +63,7 @@ def schema_problems(root: Path) -> list[str]:
     try:
         data = json.loads((root / "evaluation.json").read_text(encoding="utf-8"))
         schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # why RecursionError: json.loads of deep nesting
         return [f"evaluation.json: cannot be read as JSON ({type(exc).__name__})"]
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     return [f"evaluation.json: does not match {SCHEMA.name} at {'/'.join(map(str, e.path)) or '(top)'}: "

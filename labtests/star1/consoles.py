@@ -4,7 +4,7 @@ the device prints on it while it boots."""
 from __future__ import annotations
 
 from fixtures.bootlog import ConsoleScanner
-from fixtures.console import Console, console_access, resolve_url
+from fixtures.console import Console, console_access, resolve_url, too_garbled
 from fixtures.console_baud import find_baud
 from fixtures.credentials import CredentialStore
 from fixtures.profile import DeviceProfile, PhysicalInterface
@@ -46,11 +46,14 @@ def check_console(unit: TestUnit, interface: PhysicalInterface, evaluation: Eval
         # silent at the declared speed: a bounded sweep tells a wrong baud rate from a dead line
         sweep = find_baud(resolve_url(interface.serial.url, evaluation.bench), name=interface.name)
         unit.save_text("baud-sweep.json", sweep.model_dump_json(indent=2), "what the console printed at each rate")
-        hint = (f"it answers readably at {sweep.best} baud: correct the profile's baudrate"
-                if sweep.best is not None and sweep.best != interface.serial.baudrate
-                else "no rate gave readable output: check the adapter, the wiring and the device's power")
+        if sweep.best is not None and sweep.best != interface.serial.baudrate:
+            hint = f"it answers readably at {sweep.best} baud: correct the profile's baudrate"
+        elif sweep.best is not None:
+            hint = "it is readable at the declared rate but gave no prompt to judge (see the transcript)"
+        else:
+            hint = "no rate gave readable output: check the adapter, the wiring and the device's power"
         raise DeviceUnreachable(f"{interface.name}: no prompt within the time limit at the declared "
-                                f"{interface.serial.baudrate} baud; {hint}")
+                                f"{interface.serial.baudrate} baud ({detail.strip()[:200]}); {hint}")
 
 
 def known_secrets(profile: DeviceProfile, credentials: CredentialStore) -> dict[str, str]:
@@ -76,7 +79,8 @@ def check_boot_log(unit: TestUnit, interface: PhysicalInterface, evaluation: Eva
         with evaluation.audit.step("console.boot_log", interface=interface.name, detail=switch.describe()):
             console.discard_pending()
             switch.cycle(OFF_SECONDS)
-            boot = console.boot_log(duration=float(profile.resilience.recovery_seconds) + 30)
+            # garbled logs are returned, not raised: a secret still readable in one is a FAIL
+            boot = console.boot_log(duration=float(profile.resilience.recovery_seconds) + 30, allow_garbled=True)
         scanner.feed(boot.text.encode("utf-8", "replace"))
     finally:
         console.close()
@@ -90,6 +94,11 @@ def check_boot_log(unit: TestUnit, interface: PhysicalInterface, evaluation: Eva
     failures = scan.failures()
     if failures:
         unit.failed(f"{interface.name} boot log: " + "; ".join(f.what for f in failures[:8]))
+    elif too_garbled(boot.unreadable_bytes, boot.bytes_read):
+        unit.inconclusive(Reason.LAB_EQUIPMENT_FAULT, f"{interface.name}: the boot log is garbled "
+                          f"({boot.unreadable_bytes} of its {boot.bytes_read} bytes are not text), so finding no "
+                          f"secret in it proves nothing; check the baud rate ({console.baudrate}), the TX/RX/GND "
+                          "wiring and the ground, then repeat")
     elif boot.ended == "size_limit":
         unit.inconclusive(Reason.LAB_EQUIPMENT_FAULT, f"{interface.name}: the boot log reached the "
                           f"{boot.bytes_read}-byte limit, so the rest of it was not scanned")

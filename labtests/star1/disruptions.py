@@ -5,33 +5,86 @@ own link control."""
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from fixtures.outage import network_switch_for
 from fixtures.power import power_switch_for
+from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
-from fixtures.verdict import MissingIxit
+from fixtures.verdict import LabEquipmentFault, MissingIxit
+
+# A device whose power or link is really cut stops answering at once; one that still answers this
+# long after the switch said "off" was not cut (a relay that did not switch, the wrong outlet or port).
+CUT_CONFIRM_SECONDS = 10.0
+PROBE_TIMEOUT = 1.0
 
 
 class Disruption(Protocol):
     def describe(self) -> str: ...
 
-    def cycle(self, off_seconds: float) -> float:
-        """Cut, wait, restore; returns the monotonic time at which it was restored."""
+    def cycle(self, off_seconds: float, answers: Callable[[], bool] | None = None) -> float:
+        """Cut, wait, restore; returns the monotonic time at which it was restored. With ``answers`` (does
+        the device still answer?), the cut must be seen before it is restored, or LabEquipmentFault."""
         ...
 
 
 class _Equipment:
-    def __init__(self, switch: Any, equipment: str) -> None:
+    def __init__(self, switch: Any, equipment: str, cut: Callable[[], None], restore: Callable[[], None]) -> None:
         self.switch = switch
         self.equipment = equipment
+        self._cut, self._restore = cut, restore
+        self.cut_seen_after: float | None = None
 
     def describe(self) -> str:
         return f"{self.equipment}, {self.switch.where}"
 
-    def cycle(self, off_seconds: float) -> float:
-        restored: float = self.switch.cycle(off_seconds)
+    def cycle(self, off_seconds: float, answers: Callable[[], bool] | None = None) -> float:
+        if answers is None:
+            restored: float = self.switch.cycle(off_seconds)
+            return restored
+        self._cut()
+        start = time.monotonic()
+        try:
+            seen = None
+            # The first look waits a second: a probe that reaches a live device is a connection its login
+            # protection may count, and a real cut takes effect at once.
+            time.sleep(min(1.0, off_seconds))
+            for _ in range(int(CUT_CONFIRM_SECONDS / 0.5) + 1):  # bounded in count and (below) in time
+                if not answers():
+                    seen = time.monotonic() - start
+                    break
+                if time.monotonic() - start > CUT_CONFIRM_SECONDS:
+                    break
+                time.sleep(0.5)
+            time.sleep(max(0.0, off_seconds - (time.monotonic() - start)))
+        finally:
+            self._restore()  # never leave the device cut off, even when interrupted
+        restored = time.monotonic()
+        self.cut_seen_after = seen
+        if seen is None:
+            raise LabEquipmentFault(f"{self.describe()} was switched off, but the device still answered "
+                                    f"{CUT_CONFIRM_SECONDS:g} s later: the switch did not cut it (a relay that did not "
+                                    "switch, or the device is on another outlet or port). Check the wiring and the "
+                                    "[lab_hookup] of the profile; nothing was judged")
         return restored
+
+
+def device_answers(host: str, ports: Sequence[int], guard: ScopeGuard) -> bool:
+    """Whether anything at the device's address still answers on one of ``ports``: an accepted connection
+    or a refusal (a reset comes from a live TCP stack); silence or 'unreachable' is a device cut off."""
+    guard.check_address(host)
+    for port in ports:
+        try:
+            with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
+                return True
+        except ConnectionRefusedError:
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def disruption_for(kind: Literal["power", "network"] | str, evaluation: EvaluationSession) -> Disruption:
@@ -44,7 +97,7 @@ def disruption_for(kind: Literal["power", "network"] | str, evaluation: Evaluati
     evaluator = evaluation.record.evaluator.id
     if kind == "power":
         switch: Any = power_switch_for(evaluation.lab, equipment, evaluation.audit, evaluator=evaluator)
-    else:
-        switch = network_switch_for(evaluation.lab, equipment, evaluation.audit, evaluator=evaluator,
-                                    bench=evaluation.bench)
-    return _Equipment(switch, equipment)
+        return _Equipment(switch, equipment, switch.off, switch.on)
+    switch = network_switch_for(evaluation.lab, equipment, evaluation.audit, evaluator=evaluator,
+                                bench=evaluation.bench)
+    return _Equipment(switch, equipment, switch.down, switch.up)

@@ -15,7 +15,7 @@ import pytest
 
 from fixtures.actions import ActionRunner
 from fixtures.device_fixtures import Discovered
-from fixtures.net.logins import LoginTarget, Outcome, attempt
+from fixtures.net.logins import MAX_SSH_BYTES, CappedSocket, LoginTarget, Outcome, attempt
 from fixtures.net.webaccess import WebClient, crawl, probe_paths
 from fixtures.profile import DeviceProfile, HttpAction, PhysicalInterface, Service
 from fixtures.review import Reviewer
@@ -85,7 +85,8 @@ def test_web_management_requires_authentication(
 
 def ssh_none_auth(host: str, port: int, username: str, guard: ScopeGuard) -> tuple[bool, list[str]]:
     guard.check_address(host)
-    sock = socket.create_connection((host, port), timeout=15)
+    # capped: paramiko would read an endless version line into memory for the whole timeout
+    sock = CappedSocket(socket.create_connection((host, port), timeout=15), MAX_SSH_BYTES)
     transport = paramiko.Transport(sock)
     try:
         transport.start_client(timeout=15)
@@ -96,6 +97,15 @@ def ssh_none_auth(host: str, port: int, username: str, guard: ScopeGuard) -> tup
             return False, list(exc.allowed_types)
         except paramiko.AuthenticationException:
             return False, []
+    except (OSError, paramiko.SSHException, EOFError):
+        if sock.exceeded:
+            raise DeviceUnreachable(f"SSH on {host}:{port}: the device sent more than {MAX_SSH_BYTES // 1024} KiB "
+                                    "without finishing the handshake") from None
+        raise
+    except Exception as exc:
+        # paramiko hands on whatever its parser raised on a malformed packet: an unreadable answer
+        raise DeviceUnreachable(f"SSH on {host}:{port}: unreadable SSH answer ({type(exc).__name__}: "
+                                f"{str(exc)[:160]})") from None
     finally:
         transport.close()
         sock.close()
@@ -115,11 +125,18 @@ def test_ssh_requires_authentication(
             target = LoginTarget(mechanism=ssh_service.name, kind="ssh", host=dut_address, port=ssh_service.port,
                                  username=user)
             empty = attempt(target, "", scope_guard, label="empty password")
-            findings.append(f"{user}: empty password {empty.outcome.value}")
+            findings.append(f"{user}: empty password {empty.outcome.value}" + (f" ({empty.detail[:200]})"
+                                                                               if empty.detail else ""))
             if ok or empty.outcome is Outcome.ACCEPTED:
                 unit.save_text("ssh-auth.txt", "\n".join(findings))
                 unit.failed(f"{ssh_service.name}: SSH lets '{user}' in without a password")
                 return
+            if empty.outcome is not Outcome.REJECTED:
+                # no answer is no refusal: the empty password was not tested
+                unit.save_text("ssh-auth.txt", "\n".join(findings))
+                raise DeviceUnreachable(f"{ssh_service.name} on {dut_address}:{ssh_service.port}: the login as "
+                                        f"'{user}' with an empty password got no refusal ({empty.outcome.value}: "
+                                        f"{empty.detail[:200] or 'no detail'})")
     except (OSError, paramiko.SSHException) as exc:
         raise DeviceUnreachable(f"{ssh_service.name} on {dut_address}:{ssh_service.port}: {exc}") from None
     unit.save_text("ssh-auth.txt", "\n".join(findings))

@@ -30,7 +30,7 @@ from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.update_trials import reported_version
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
-from labtests.star1.disruptions import Disruption, disruption_for
+from labtests.star1.disruptions import Disruption, device_answers, disruption_for
 from labtests.star1.reviews import run_review
 from labtests.star1.storage import PASSWORD, SETTING, Planted, plant_password, plant_setting
 
@@ -105,9 +105,13 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
     current = planted.value(PASSWORD) if PASSWORD in planted.names() else credentials.password(logins[0])
     after.log.append(f"planted: {', '.join(planted.names())}; firmware {after.version_before}; "
                      f"{'; '.join(planted.answers)}")
+    # The device must be seen to go silent, or the "loss" never happened and nothing can be judged.
+    tcp_ports = sorted({s.port for s in profile.services if s.transport == "tcp"})
     with evaluation.audit.step(f"resilience.{kind}", target=host, detail=switch.describe()):
-        restored = switch.cycle(OFF_SECONDS)
-    after.log.append(f"{switch.describe()}: {kind} restored")
+        restored = switch.cycle(OFF_SECONDS, answers=(lambda: device_answers(host, tcp_ports, guard))
+                                if tcp_ports else None)
+    after.log.append(f"{switch.describe()}: {kind} cut" + (" (the device went silent, as it must)" if tcp_ports
+                     else " (not confirmed: the profile declares no TCP service to watch)") + f"; {kind} restored")
     limit = float(profile.resilience.recovery_seconds)
     seconds, outcome = _wait_back(profile, guard, host, current, restored, limit + 30, after.log)
     after.seconds, after.password = seconds, outcome

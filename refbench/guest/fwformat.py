@@ -78,7 +78,7 @@ def parse(data: bytes) -> ParsedImage:
         raise FormatError("truncated image (manifest)")
     try:
         manifest = json.loads(data[HEADER_LEN : HEADER_LEN + mlen])
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise FormatError("corrupt manifest") from exc
     if not isinstance(manifest, dict):
         raise FormatError("corrupt manifest")
