@@ -314,9 +314,11 @@ class FaultTable(Record):
 
 
 def _leftovers() -> str:
+    """The bench's namespaces and any QEMU still there (other programs' namespaces are not the bench's)."""
     ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
     q = subprocess.run(["pgrep", "-f", "qemu-system"], capture_output=True, text=True, check=False).stdout
-    return " ".join((ns + q).split())
+    ours = [line.split()[0] for line in ns.splitlines() if line.startswith(NETNS_PREFIX)]
+    return " ".join([*ours, *q.split()])
 
 
 def _watch(folder: Path, pid: int, trigger: tuple[str, str], inject: Callable[[Path], None], stop: threading.Event,
