@@ -209,7 +209,7 @@ CASES: tuple[FaultCase, ...] = (
         name="tshark-missing", fault="tshark is not installed on the lab machine",
         variant="cleartext-telemetry", modules=("test_s1_1_12_transport.py",),
         targets=("test_no_protected_data_in_cleartext",),
-        reasons=frozenset({Reason.MISSING_TOOL}), env=lambda work: path_without("tshark", work), in_ci=True,
+        reasons=frozenset({Reason.MISSING_TOOL}), env=lambda work: path_without("tshark", work),
     ),
     FaultCase(
         name="tshark-dies", fault="tshark dies while it captures",
@@ -232,28 +232,28 @@ CASES: tuple[FaultCase, ...] = (
         variant="settings-lost-on-power-loss", modules=("test_s1_1_14_resilience.py",),
         targets=("test_loss_keeps_the_secure_state[power]",), keyword="test_loss_keeps_the_secure_state and power",
         reasons=frozenset({Reason.LAB_EQUIPMENT_FAULT}),
-        lab_text=lambda text: text.replace("outlet = 1", "outlet = 2", 1),
+        lab_text=lambda text: text.replace("outlet = 1", "outlet = 2", 1), in_ci=True,  # 20 s, a false PASS before
     ),
     FaultCase(
-        name="huge-banners-s1-1-02", fault="the device sends endless banners (SSH, HTTP, TLS) as the login tests start",
+        name="huge-banners-s1-1-02", fault="the device sends endless banners (SSH, HTTP, TLS) from the start",
         variant="default-password", modules=("test_s1_1_02_default_passwords.py",),
         targets=("test_no_known_default_credentials",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("unit.start", "test_no_known_default_credentials"), inject=impostor("huge-banner"),
+        trigger=("bench.ready", ""), inject=impostor("huge-banner"),
     ),
     FaultCase(
         name="malformed-handshakes-s1-1-12", fault="the device answers TLS and SSH handshakes with malformed records",
         variant="weak-tls", modules=("test_s1_1_12_transport.py",),
         targets=("test_tls_service_uses_approved_crypto",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("unit.start", "test_tls_service_uses_approved_crypto"), inject=impostor("malformed-handshake"),
+        trigger=("bench.ready", ""), inject=impostor("malformed-handshake"),
     ),
     FaultCase(
-        name="drops-connections-s1-1-04", fault="the device resets every connection as the guessing-rate test starts",
+        name="drops-connections-s1-1-04", fault="the device resets every connection from the start",
         variant="no-bruteforce-protection", modules=("test_s1_1_04_bruteforce.py",),
         targets=("test_guessing_rate_is_limited",),
         reasons=frozenset({Reason.DEVICE_UNREACHABLE, Reason.TIMEOUT}),
-        trigger=("unit.start", "test_guessing_rate_is_limited"), inject=impostor("drop"),
+        trigger=("bench.ready", ""), inject=impostor("drop"),
     ),
     FaultCase(
         name="serial-garbled-s1-1-13", fault="the device garbles its serial line as the boot log is read",
