@@ -242,17 +242,7 @@ def check_signature(root: Path, role: Role, trusted: dict[str, Ed25519PublicKey]
     problems: list[str] = []
     if env.payloadType != PAYLOAD_TYPE or st.predicateType != PREDICATE_TYPE or p.role != role:
         problems.append(f"{path.name}: not a {role} sign-off of this harness")
-    sig = env.signatures[0]
-    public = trusted.get(sig.keyid)
-    if public is None:
-        problems.append(f"{path.name}: signed with key {sig.keyid[:16]}…, which is not among the trusted keys")
-    elif key_id(public) != p.key_id:
-        problems.append(f"{path.name}: the statement names another key than the one that signed it")
-    else:
-        try:
-            public.verify(base64.b64decode(sig.sig), pae(env.payloadType, base64.b64decode(env.payload)))
-        except (InvalidSignature, ValueError):
-            problems.append(f"{path.name}: the signature does not verify")
+    problems += envelope_problems(path.name, env, p.key_id, trusted)
     expected = subjects_of(root, role)
     for s in st.subject:
         if not _covered_as_signed(root, s, role):
@@ -262,6 +252,23 @@ def check_signature(root: Path, role: Role, trusted: dict[str, Ed25519PublicKey]
         problems.append(f"{path.name}: does not cover {' and '.join(SUBJECTS)}")
     problems += [f"{path.name}: {n} was added after the report was issued" for n in expected if n not in names]
     return problems, who
+
+
+def envelope_problems(name: str, env: Envelope, claimed_key_id: str,
+                      trusted: dict[str, Ed25519PublicKey]) -> list[str]:
+    """Whether the envelope's signature is by a trusted key, the key its statement names, and verifies
+    over the DSSE encoding of its payload (none: it does)."""
+    sig = env.signatures[0]
+    public = trusted.get(sig.keyid)
+    if public is None:
+        return [f"{name}: signed with key {sig.keyid[:16]}…, which is not among the trusted keys"]
+    if key_id(public) != claimed_key_id:
+        return [f"{name}: the statement names another key than the one that signed it"]
+    try:
+        public.verify(base64.b64decode(sig.sig), pae(env.payloadType, base64.b64decode(env.payload)))
+    except (InvalidSignature, ValueError):
+        return [f"{name}: the signature does not verify"]
+    return []
 
 
 def _covered_as_signed(root: Path, subject: Subject, role: Role) -> bool:

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +39,7 @@ from reports.signing import (
     Signer,
     SigningError,
     Subject,
+    envelope_problems,
     key_id,
     load_private,
     pae,
@@ -147,17 +147,7 @@ def check_approval(folder: Path, trusted: dict[str, Ed25519PublicKey]) -> tuple[
     problems: list[str] = []
     if env.payloadType != PAYLOAD_TYPE or st.predicateType != PREDICATE_TYPE:
         problems.append(f"{path.name}: not a validation approval of this harness")
-    sig = env.signatures[0]
-    public = trusted.get(sig.keyid)
-    if public is None:
-        problems.append(f"{path.name}: signed with key {sig.keyid[:16]}…, which is not among the trusted keys")
-    elif key_id(public) != p.key_id:
-        problems.append(f"{path.name}: the statement names another key than the one that signed it")
-    else:
-        try:
-            public.verify(base64.b64decode(sig.sig), pae(env.payloadType, base64.b64decode(env.payload)))
-        except (InvalidSignature, ValueError):
-            problems.append(f"{path.name}: the signature does not verify")
+    problems += envelope_problems(path.name, env, p.key_id, trusted)
     expected = subjects(folder)
     signed = {s.name: s.digest.get("sha256") for s in st.subject}
     for name in expected:
