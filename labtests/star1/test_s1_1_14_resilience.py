@@ -106,12 +106,12 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
     after.log.append(f"planted: {', '.join(planted.names())}; firmware {after.version_before}; "
                      f"{'; '.join(planted.answers)}")
     # The device must be seen to go silent, or the "loss" never happened and nothing can be judged.
-    tcp_ports = sorted({s.port for s in profile.services if s.transport == "tcp"})
+    # Always watched: the login checked afterwards is a TCP service, so there is always a port to watch.
+    tcp_ports = sorted({s.port for s in profile.services if s.transport == "tcp"}
+                       | {target_for(logins[0], profile, host).port})
     with evaluation.audit.step(f"resilience.{kind}", target=host, detail=switch.describe()):
-        restored = switch.cycle(OFF_SECONDS, answers=(lambda: device_answers(host, tcp_ports, guard))
-                                if tcp_ports else None)
-    after.log.append(f"{switch.describe()}: {kind} cut" + (" (the device went silent, as it must)" if tcp_ports
-                     else " (not confirmed: the profile declares no TCP service to watch)") + f"; {kind} restored")
+        restored = switch.cycle(OFF_SECONDS, answers=lambda: device_answers(host, tcp_ports, guard))
+    after.log.append(f"{switch.describe()}: {kind} cut (the device went silent, as it must); {kind} restored")
     limit = float(profile.resilience.recovery_seconds)
     seconds, outcome = _wait_back(profile, guard, host, current, restored, limit + 30, after.log)
     after.seconds, after.password = seconds, outcome
