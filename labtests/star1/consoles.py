@@ -10,7 +10,7 @@ from fixtures.credentials import CredentialStore
 from fixtures.profile import DeviceProfile, PhysicalInterface
 from fixtures.session import EvaluationSession
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
-from labtests.star1.disruptions import disruption_for
+from labtests.star1.disruptions import device_answers, disruption_for, watched_ports
 from reports.model import Reason
 
 OFF_SECONDS = 3.0
@@ -73,12 +73,17 @@ def check_boot_log(unit: TestUnit, interface: PhysicalInterface, evaluation: Eva
     """Power-cycle the device with the console open; the boot log must show no secret and no debug access."""
     secrets = known_secrets(profile, credentials)
     switch = disruption_for("power", evaluation)
+    # The cut must be seen on the network, or a PDU that did not switch would leave a device printing
+    # its usual lines, with no boot in them, and that would pass.
+    guard = evaluation.scope_guard
+    host, ports = (guard.targets[0] if guard.targets else ""), watched_ports(profile)
+    watch = (lambda: device_answers(host, ports, guard)) if host and ports else None
     console = _open(unit, interface, evaluation, "boot-transcript.txt", list(secrets.values()))
     scanner = ConsoleScanner(secrets)
     try:
         with evaluation.audit.step("console.boot_log", interface=interface.name, detail=switch.describe()):
             console.discard_pending()
-            switch.cycle(OFF_SECONDS)
+            switch.cycle(OFF_SECONDS, answers=watch)
             # garbled logs are returned, not raised: a secret still readable in one is a FAIL
             boot = console.boot_log(duration=float(profile.resilience.recovery_seconds) + 30, allow_garbled=True)
         scanner.feed(boot.text.encode("utf-8", "replace"))
@@ -102,6 +107,10 @@ def check_boot_log(unit: TestUnit, interface: PhysicalInterface, evaluation: Eva
     elif boot.ended == "size_limit":
         unit.inconclusive(Reason.LAB_EQUIPMENT_FAULT, f"{interface.name}: the boot log reached the "
                           f"{boot.bytes_read}-byte limit, so the rest of it was not scanned")
+    elif watch is None:
+        unit.inconclusive(Reason.MISSING_IXIT, f"{interface.name}: no secret in the boot log, but the power cut "
+                          "could not be seen: the profile declares no TCP service (and no device address) by which "
+                          "the harness sees the device go silent, so the log may not come from a boot; declare one")
     else:
         notes = [f.what for f in scan.findings if f.severity == "note"]
         unit.passed(f"{interface.name}: {boot.bytes_read} bytes printed during boot ({boot.ended}); no secret, no "

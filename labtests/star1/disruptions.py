@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
+from fixtures.device_fixtures import network_mechanisms
 from fixtures.outage import network_switch_for
 from fixtures.power import power_switch_for
+from fixtures.profile import DeviceProfile
 from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.verdict import LabEquipmentFault, MissingIxit
@@ -70,6 +72,16 @@ class _Equipment:
                                     "switch, or the device is on another outlet or port). Check the wiring and the "
                                     "[lab_hookup] of the profile; nothing was judged")
         return restored
+
+
+def watched_ports(profile: DeviceProfile) -> list[int]:
+    """The TCP ports by which a cut is seen: every declared TCP service and every network login's port
+    (a login is always checked over TCP, so a device with a network login always has one)."""
+    services = {s.name: s for s in profile.services}
+    ports = {s.port for s in profile.services if s.transport == "tcp"}
+    ports |= {services[m.service].port for m in network_mechanisms(profile)
+              if m.service is not None and m.service in services}
+    return sorted(ports)
 
 
 def device_answers(host: str, ports: Sequence[int], guard: ScopeGuard) -> bool:

@@ -30,7 +30,7 @@ from fixtures.scope import ScopeGuard
 from fixtures.session import EvaluationSession
 from fixtures.update_trials import reported_version
 from fixtures.verdict import DeviceUnreachable, MissingIxit, TestUnit
-from labtests.star1.disruptions import Disruption, device_answers, disruption_for
+from labtests.star1.disruptions import Disruption, device_answers, disruption_for, watched_ports
 from labtests.star1.reviews import run_review
 from labtests.star1.storage import PASSWORD, SETTING, Planted, plant_password, plant_setting
 
@@ -107,8 +107,7 @@ def _disrupt(kind: str, unit: TestUnit, evaluation: EvaluationSession, profile: 
                      f"{'; '.join(planted.answers)}")
     # The device must be seen to go silent, or the "loss" never happened and nothing can be judged.
     # Always watched: the login checked afterwards is a TCP service, so there is always a port to watch.
-    tcp_ports = sorted({s.port for s in profile.services if s.transport == "tcp"}
-                       | {target_for(logins[0], profile, host).port})
+    tcp_ports = watched_ports(profile)
     with evaluation.audit.step(f"resilience.{kind}", target=host, detail=switch.describe()):
         restored = switch.cycle(OFF_SECONDS, answers=lambda: device_answers(host, tcp_ports, guard))
     after.log.append(f"{switch.describe()}: {kind} cut (the device went silent, as it must); {kind} restored")
