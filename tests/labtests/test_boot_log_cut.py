@@ -6,7 +6,6 @@ unit recorder, the profile and the verdict logic are the real ones."""
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from ipaddress import ip_network
 from pathlib import Path
@@ -24,28 +23,10 @@ from fixtures.verdict import LabEquipmentFault, TestUnit
 from labtests.star1 import consoles, disruptions
 from labtests.star1.disruptions import _Equipment, watched_ports
 from reports.model import Reason, Verdict
+from tests.labtests.test_disruptions import FakeSwitch
 
 PROFILE = Path(__file__).parents[2] / "device_profiles" / "refbench-hardened.toml"
 PERIODIC = "[  120.0] heartbeat ok\n" * 40  # what a device that was never cut goes on printing
-
-
-class FakeOutlet:
-    """Stands in for a PDU outlet: records the calls (no equipment is driven here)."""
-
-    where = "outlet 1"
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def off(self) -> None:
-        self.calls.append("off")
-
-    def on(self) -> None:
-        self.calls.append("on")
-
-    def cycle(self, off_seconds: float) -> float:
-        self.calls.append(f"cycle {off_seconds:g}")
-        return time.monotonic()
 
 
 class FakeConsole:
@@ -73,10 +54,10 @@ class FakeAudit:
 
 
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: DeviceProfile,
-         device_answers_after_cut: bool) -> tuple[TestUnit, FakeOutlet, list[tuple[str, list[int]]]]:
+         device_answers_after_cut: bool) -> tuple[TestUnit, FakeSwitch, list[tuple[str, list[int]]]]:
     monkeypatch.setattr(disruptions, "CUT_CONFIRM_SECONDS", 1.5)
     monkeypatch.setattr(consoles, "OFF_SECONDS", 0.2)
-    outlet = FakeOutlet()
+    outlet = FakeSwitch()
     monkeypatch.setattr(consoles, "disruption_for",
                         lambda kind, evaluation: _Equipment(outlet, "PDU-1", outlet.off, outlet.on))
 
